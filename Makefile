@@ -1,0 +1,18 @@
+# The two commands of the README: `make demo` (main job) and `make test` (test suite).
+.PHONY: setup demo test test-all lint
+setup:
+	@bash scripts/setup.sh
+
+demo: setup
+	.venv/bin/rerec assets --convert-model
+	.venv/bin/rerec prepare --dataset ml-100k --out runs/ml100k
+
+test: setup
+	.venv/bin/ruff check rerec tests benchmarks
+	.venv/bin/python -m pytest -q
+
+test-all: setup
+	.venv/bin/python -m pytest -q -m ""
+
+lint: setup
+	.venv/bin/ruff check rerec tests benchmarks && .venv/bin/ruff format --check rerec tests benchmarks

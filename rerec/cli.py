@@ -1,0 +1,112 @@
+"""rerec command line.
+
+Usage (copy-paste):
+
+    rerec prepare --dataset ml-100k --out runs/ml100k          # catalog, graphs and the query benchmark
+    rerec prepare --dataset ml-100k --out runs/ml100k --json   # ... and print summary.json
+    rerec prepare --dataset custom --data_dir my_catalog/ --out runs/mine   # your own files (docs/data-format.md)
+    rerec data fetch bookcrossing                              # Book-Crossing CSVs into the cache
+    rerec assets                                               # where the embedded model/data/encoder live
+    rerec assets --convert-model                               # de-quantise SmolLM2 into the cache once
+
+Heavy libraries are imported inside each handler so that `rerec --help` answers at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def _prepare(rest: list[str], as_json: bool) -> int:
+    from transformers import HfArgumentParser
+
+    from rerec.config import DataConfig
+    from rerec.data.prepare import prepare
+
+    parser = HfArgumentParser(DataConfig, prog="rerec prepare")
+    (cfg,) = parser.parse_args_into_dataclasses(args=rest)
+    summary = prepare(cfg)
+    if as_json:
+        print(json.dumps(summary, indent=2, sort_keys=True))
+    else:
+        print(f"prepared {summary['dataset']} -> {cfg.out}")
+        print(f"{'type':<12} {'train':>6} {'val':>6} {'test':>6}")
+        for kind, counts in summary["queries"].items():
+            print(f"{kind:<12} {counts['train']:>6} {counts['val']:>6} {counts['test']:>6}")
+        print(f"total {summary['total_queries']} queries; summary in {cfg.out}/summary.json")
+    return 0
+
+
+def _fetch(name: str) -> int:
+    from rerec.data.sources.bookcrossing import fetch_bookcrossing
+
+    if name != "bookcrossing":
+        print(f"unknown dataset {name!r}; available: bookcrossing", file=sys.stderr)
+        return 2
+    folder = fetch_bookcrossing()
+    print(f"Book-Crossing CSVs in {folder}")
+    return 0
+
+
+def _assets(convert: bool) -> int:
+    from rerec import assets
+
+    rows = {
+        "cache": lambda: assets.cache_dir(),
+        "smollm2 gguf": assets.smollm2_gguf,
+        "ml-100k": lambda: assets.recbole_dataset_dir("ml-100k"),
+        "all-MiniLM-L6-v2": assets.minilm_dir,
+    }
+    if convert:
+        rows["smollm2 (HF folder)"] = lambda: assets.resolve_model(assets.DEFAULT_MODEL)
+    status = 0
+    for label, locate in rows.items():
+        try:
+            print(f"{label:<20} {locate()}")
+        except assets.MissingAssetError as err:
+            print(f"{label:<20} MISSING: {err}")
+            status = 1
+    return status
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="rerec", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True)
+    prep = sub.add_parser("prepare", help="build catalog, graphs and queries", add_help=False)
+    prep.add_argument("--json", action="store_true", help="print summary.json")
+    data = sub.add_parser("data", help="manage source datasets")
+    data.add_argument("action", choices=["fetch"])
+    data.add_argument("name", help="dataset to fetch: bookcrossing")
+    assets = sub.add_parser("assets", help="locate the embedded model, data and encoder")
+    assets.add_argument("--convert-model", action="store_true", help="convert the SmolLM2 GGUF once")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args, rest = parser.parse_known_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format=LOG_FORMAT)
+    if args.command != "prepare" and rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    try:
+        if args.command == "prepare":
+            return _prepare(rest, args.json)
+        if args.command == "data":
+            return _fetch(args.name)
+        return _assets(args.convert_model)
+    except (ValueError, RuntimeError, OSError) as err:
+        # DataError and config errors are ValueErrors whose message already names file/line/field or the fix.
+        print(f"rerec {args.command}: error: {err}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

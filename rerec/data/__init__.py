@@ -1,0 +1,1 @@
+"""Catalog, knowledge graph, interactions, users, their loaders and the query benchmark generator."""

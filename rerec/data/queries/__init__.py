@@ -1,0 +1,1 @@
+"""The RecBench+-style query benchmark: five query types generated from any loaded `RecDataset`."""

@@ -1,0 +1,157 @@
+"""Condition-based queries (explicit, implicit, misinformed), following RecBench+.
+
+A query is a set of 1-4 `(relation, entity)` conditions read off one item the source user liked; its ground
+truth is every item in that user's positives that satisfies all conditions. Implicit conditions name no
+entity: they point at it through other items ("the director of Jaws (1975)"), chosen so that the hint
+identifies exactly one entity. A misinformed condition adds a false hint — an item that does *not* share the
+entity — and records what that hint would wrongly point to.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rerec.data.knowledge_graph import KnowledgeGraph
+
+MAX_VIA_TRIES = 40
+
+
+@dataclass(frozen=True, order=True)
+class Condition:
+    """One condition of a query.
+
+    Args:
+        relation (`str`): Graph relation, e.g. `"directed_by"`.
+        entity (`str`): The entity the items must have under `relation` (the true one).
+        via_items (`tuple[str, ...]`): Items whose shared `relation` entity is exactly `entity` (multi-hop
+            hint); empty for a stated (explicit) condition.
+        false_entity (`str` or `None`): For a misinformed hint, the entity the false hint points to.
+        false_via_items (`tuple[str, ...]`): The items the false hint names.
+    """
+
+    relation: str
+    entity: str
+    via_items: tuple[str, ...] = ()
+    false_entity: str | None = None
+    false_via_items: tuple[str, ...] = ()
+
+    @property
+    def hops(self) -> int:
+        return 2 if self.via_items else 1
+
+    @property
+    def pair(self) -> tuple[str, str]:
+        return (self.relation, self.entity)
+
+    def to_record(self, graph: KnowledgeGraph) -> dict:
+        return {
+            "relation": self.relation,
+            "entity": self.entity,
+            "entity_name": graph.name(self.entity),
+            "hops": self.hops,
+            "via_items": list(self.via_items),
+            "false_entity": self.false_entity,
+            "false_entity_name": graph.name(self.false_entity) if self.false_entity else None,
+            "false_via_items": list(self.false_via_items),
+        }
+
+
+class ConditionSampler:
+    """Draws condition sets for one dataset; holds the look-ups that every draw reuses."""
+
+    def __init__(self, graph: KnowledgeGraph, catalog_ids: Sequence[str], hop_relations: Sequence[str]):
+        self.graph = graph
+        self.named = {r for r in graph.relations if graph.is_named(r)}
+        self.hop_relations = set(hop_relations) & set(graph.relations)
+        # Items with exactly one entity under a relation can carry an unambiguous false hint.
+        self.single_valued: dict[str, list[str]] = {
+            r: [i for i in catalog_ids if len(graph.entities(i, r)) == 1] for r in sorted(self.hop_relations)
+        }
+
+    def explicit(self, anchor: str, n: int, rng: random.Random) -> list[Condition] | None:
+        attrs = sorted(a for a in self.graph.attributes(anchor) if a[0] in self.named)
+        if len(attrs) < n:
+            return None
+        return sorted(Condition(r, e) for r, e in rng.sample(attrs, n))
+
+    def implicit(
+        self, anchor: str, n: int, exclude: set[str], rng: random.Random, misinformed: bool = False
+    ) -> list[Condition] | None:
+        """`n` conditions, at least one of them a hop; with `misinformed`, exactly one hop gets a false hint."""
+        attrs = self.graph.attributes(anchor)
+        hops = sorted(a for a in attrs if a[0] in self.hop_relations)
+        if misinformed:
+            hops = [a for a in hops if self.single_valued.get(a[0])]
+        named = sorted(a for a in attrs if a[0] in self.named)
+        if not hops:
+            return None
+        low, high = max(1, n - len(named)), min(n, len(hops))
+        if low > high:
+            return None
+        num_hops = rng.randint(low, high)
+        chosen = []
+        for relation, entity in _spread(hops, num_hops, rng):
+            via = self._via(relation, entity, exclude, rng)
+            if via is None:
+                return None
+            chosen.append(Condition(relation, entity, via))
+        if misinformed:
+            target = rng.randrange(len(chosen))
+            false = self._false_hint(chosen[target], exclude, rng)
+            if false is None:
+                return None
+            chosen[target] = false
+        chosen += [Condition(r, e) for r, e in rng.sample(named, n - num_hops)]
+        return sorted(chosen)
+
+    def _via(self, relation: str, entity: str, exclude: set[str], rng: random.Random) -> tuple[str, ...] | None:
+        """One item whose only `relation` entity is `entity`, else two items that share only `entity`."""
+        pool = sorted(self.graph.items_with(relation, entity) - exclude)
+        rng.shuffle(pool)
+        pool = pool[:MAX_VIA_TRIES]
+        for item in pool:
+            if self.graph.entities(item, relation) == {entity}:
+                return (item,)
+        for i, first in enumerate(pool):
+            for second in pool[i + 1 :]:
+                if self.graph.entities(first, relation) & self.graph.entities(second, relation) == {entity}:
+                    return tuple(sorted((first, second)))
+        return None
+
+    def _false_hint(self, cond: Condition, exclude: set[str], rng: random.Random) -> Condition | None:
+        pool = self.single_valued[cond.relation]
+        for _ in range(MAX_VIA_TRIES):
+            item = pool[rng.randrange(len(pool))]
+            (other,) = self.graph.entities(item, cond.relation)
+            if other != cond.entity and item not in exclude:
+                return Condition(cond.relation, cond.entity, cond.via_items, other, (item,))
+        return None
+
+    def ground_truth(self, positives: Sequence[str], conditions: Sequence[Condition]) -> list[str]:
+        pairs = [c.pair for c in conditions]
+        return [i for i in positives if self.graph.satisfies(i, pairs)]
+
+    def satisfying(self, conditions: Sequence[Condition]) -> set[str]:
+        """Every catalog item meeting all conditions: none of them may be a negative."""
+        sets = [self.graph.items_with(*c.pair) for c in conditions]
+        return set.intersection(*map(set, sets)) if sets else set()
+
+    def partial(self, conditions: Sequence[Condition]) -> set[str]:
+        """Items meeting at least one condition: the hard negatives once full matches are removed."""
+        return set().union(*(self.graph.items_with(*c.pair) for c in conditions))
+
+
+def _spread(pairs: Sequence[tuple[str, str]], k: int, rng: random.Random) -> list[tuple[str, str]]:
+    """Pick `k` pairs, drawing the relation uniformly first: a film has ~25 actors but one director, and
+    sampling pairs directly would make nearly every hint an actor hint."""
+    by_relation: dict[str, list[tuple[str, str]]] = {}
+    for pair in pairs:
+        by_relation.setdefault(pair[0], []).append(pair)
+    picked: list[tuple[str, str]] = []
+    while len(picked) < k:
+        relation = rng.choice(sorted(r for r, left in by_relation.items() if left))
+        options = by_relation[relation]
+        picked.append(options.pop(rng.randrange(len(options))))
+    return picked
