@@ -23,7 +23,9 @@ class DataConfig:
             "help": "Folder with the source files (default: the embedded copy for ml-100k; required otherwise)."
         },
     )
-    out: str = field(default="runs/ml100k", metadata={"help": "Output folder (written atomically)."})
+    out: str | None = field(
+        default=None, metadata={"help": "Output folder, written atomically (default: runs/<dataset>)."}
+    )
     seed: int = field(default=0, metadata={"help": "Seed for splits, query sampling and candidate order."})
     positive_threshold: float | None = field(
         default=None,
@@ -62,6 +64,8 @@ class DataConfig:
     )
 
     def __post_init__(self) -> None:
+        if self.out is None:
+            self.out = f"runs/{self.dataset}"
         if self.dataset not in DATASETS:
             raise ValueError(f"dataset={self.dataset!r} is unknown; use one of {DATASETS}")
         if self.dataset != "ml-100k" and not self.data_dir:

@@ -94,4 +94,11 @@ def test_prepare_runs_on_a_users_own_catalog(tiny_source, tmp_path):
     assert summary["dataset"] == "tiny"
     assert summary["queries"]["explicit"]["train"] + summary["queries"]["explicit"]["test"] > 0
     assert sum(summary["queries"]["implicit"].values()) > 0
-    assert (tmp_path / "out" / "queries" / "test.parquet").is_file()
+    queries = [
+        q
+        for s in ("train", "val", "test")
+        for q in pq.read_table(tmp_path / "out" / "queries" / f"{s}.parquet").to_pylist()
+    ]
+    for q in queries:
+        pairs = [(c["relation"], c["entity"]) for c in q["conditions"]]
+        assert len(pairs) == len(set(pairs)), q["query"]  # "author" is named and hop-able: never both at once

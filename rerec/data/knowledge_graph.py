@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 from rerec.data.catalog import Catalog
 
+_EMPTY: frozenset[str] = frozenset()
+
 
 @dataclass(frozen=True, order=True)
 class Triple:
@@ -43,13 +45,17 @@ class KnowledgeGraph:
 
     def __init__(self, triples: Iterable[Triple], entity_names: Mapping[str, str] | None = None):
         self.entity_names: dict[str, str] = dict(entity_names or {})
-        self._attrs: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-        self._items: dict[tuple[str, str], set[str]] = defaultdict(set)
+        attrs: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+        items: dict[tuple[str, str], set[str]] = defaultdict(set)
         for t in triples:
-            self._attrs[t.item_id][t.relation].add(t.entity_id)
-            self._items[(t.relation, t.entity_id)].add(t.item_id)
+            attrs[t.item_id][t.relation].add(t.entity_id)
+            items[(t.relation, t.entity_id)].add(t.item_id)
+        # Frozen once here so look-ups hand out the stored sets instead of copying them on every call.
+        self._attrs = {i: {r: frozenset(es) for r, es in rels.items()} for i, rels in attrs.items()}
+        self._items = {key: frozenset(ids) for key, ids in items.items()}
+        self._relations = sorted({rel for (rel, _ent) in self._items})
         unnamed = {rel for (rel, ent) in self._items if ent not in self.entity_names}
-        self._named_relations = {rel for (rel, _ent) in self._items} - unnamed
+        self._named_relations = set(self._relations) - unnamed
 
     @classmethod
     def from_catalog(
@@ -74,18 +80,16 @@ class KnowledgeGraph:
 
     def triples(self) -> list[Triple]:
         """All triples in a fixed order (sorted), so files written from them are byte-stable."""
-        return sorted(
-            Triple(item, rel, ent) for item, rels in self._attrs.items() for rel, ents in rels.items() for ent in ents
-        )
+        rows = sorted((i, r, e) for i, rels in self._attrs.items() for r, ents in rels.items() for e in ents)
+        return [Triple(*row) for row in rows]
 
     @property
     def relations(self) -> list[str]:
-        return sorted({rel for (rel, _ent) in self._items})
+        return list(self._relations)
 
     def entities(self, item_id: str, relation: str) -> frozenset[str]:
         """Entities linked to `item_id` by `relation` (empty when the item is outside the graph)."""
-        rels = self._attrs.get(item_id)
-        return frozenset(rels.get(relation, ())) if rels else frozenset()
+        return self._attrs.get(item_id, {}).get(relation, _EMPTY)
 
     def attributes(self, item_id: str) -> frozenset[tuple[str, str]]:
         """The item's side of the bipartite item–attribute graph: its `(relation, entity)` pairs."""
@@ -93,7 +97,7 @@ class KnowledgeGraph:
         return frozenset((rel, ent) for rel, ents in rels.items() for ent in ents)
 
     def items_with(self, relation: str, entity_id: str) -> frozenset[str]:
-        return frozenset(self._items.get((relation, entity_id), ()))
+        return self._items.get((relation, entity_id), _EMPTY)
 
     def has(self, item_id: str, relation: str, entity_id: str) -> bool:
         return entity_id in self._attrs.get(item_id, {}).get(relation, ())

@@ -55,9 +55,15 @@ def load_source(cfg: DataConfig) -> RecDataset:
 def prepare(cfg: DataConfig) -> dict:
     """Run the whole preparation and return the summary written to `summary.json`."""
     start = time.perf_counter()
+    logger.info("loading %s", cfg.dataset)
     ds = load_source(cfg)
+    logger.info(
+        "%s: %d items, %d users, %d interactions, %d graph triples",
+        ds.name, len(ds.catalog), len(ds.interactions.users), len(ds.interactions), len(ds.graph),
+    )  # fmt: skip
     generator = QueryGenerator(ds, cfg)
     queries = generator.generate()
+    logger.info("generated %d queries; writing %s", len(queries), cfg.out)
     held_out = {
         (q["user_id"], g["item_id"])
         for q in queries

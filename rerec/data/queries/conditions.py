@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from rerec.data.knowledge_graph import KnowledgeGraph
 
 MAX_VIA_TRIES = 40
+MAX_HARD_FANOUT = 5000
 
 
 @dataclass(frozen=True, order=True)
@@ -103,6 +104,10 @@ class ConditionSampler:
             if false is None:
                 return None
             chosen[target] = false
+        # A relation can be both named and hop-able (a book's author): never state what a hint points to.
+        named = [a for a in named if a not in {c.pair for c in chosen}]
+        if len(named) < n - num_hops:
+            return None
         chosen += [Condition(r, e) for r, e in rng.sample(named, n - num_hops)]
         return sorted(chosen)
 
@@ -135,12 +140,21 @@ class ConditionSampler:
 
     def satisfying(self, conditions: Sequence[Condition]) -> set[str]:
         """Every catalog item meeting all conditions: none of them may be a negative."""
-        sets = [self.graph.items_with(*c.pair) for c in conditions]
-        return set.intersection(*map(set, sets)) if sets else set()
+        sets = sorted((self.graph.items_with(*c.pair) for c in conditions), key=len)
+        if not sets:
+            return set()
+        return {i for i in sets[0] if all(i in s for s in sets[1:])}
 
     def partial(self, conditions: Sequence[Condition]) -> set[str]:
-        """Items meeting at least one condition: the hard negatives once full matches are removed."""
-        return set().union(*(self.graph.items_with(*c.pair) for c in conditions))
+        """Items meeting at least one condition: the hard negatives once full matches are removed.
+
+        A condition shared by a large part of the catalog (a decade in a 270k-book catalog) says little about
+        closeness and would make every draw sort that many ids, so only the selective conditions feed the pool
+        (the least common one when none is selective).
+        """
+        sets = sorted((self.graph.items_with(*c.pair) for c in conditions), key=len)
+        selective = [s for s in sets if len(s) <= MAX_HARD_FANOUT] or sets[:1]
+        return set().union(*selective)
 
 
 def _spread(pairs: Sequence[tuple[str, str]], k: int, rng: random.Random) -> list[tuple[str, str]]:

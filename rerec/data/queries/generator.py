@@ -19,7 +19,7 @@ from rerec.config import DataConfig
 from rerec.data.dataset import RecDataset
 from rerec.data.queries import templates
 from rerec.data.queries.candidates import CandidateSampler, NegativeMix, facts_block
-from rerec.data.queries.conditions import Condition, ConditionSampler
+from rerec.data.queries.conditions import MAX_HARD_FANOUT, Condition, ConditionSampler
 from rerec.data.queries.profiles import demographic_groups, distinctive_items, interest_split
 
 logger = logging.getLogger(__name__)
@@ -207,7 +207,9 @@ class QueryGenerator:
         """Items sharing the most graph attributes with `item`: the "close" hard negatives of profile queries."""
         overlap: Counter = Counter()
         for relation, entity in self.graph.attributes(item):
-            overlap.update(self.graph.items_with(relation, entity))
+            linked = self.graph.items_with(relation, entity)
+            if len(linked) <= MAX_HARD_FANOUT:  # a near-universal attribute makes nothing "close"
+                overlap.update(linked)
         ranked = sorted((-n, i) for i, n in overlap.items() if i != item and i not in excluded)
         return [i for _n, i in ranked[:SIMILAR_POOL]]
 

@@ -9,6 +9,7 @@ Ratings are 1-10 explicit, 0 = implicit (read, not rated); the default positive 
 from __future__ import annotations
 
 import hashlib
+import html
 import logging
 import subprocess
 import sys
@@ -102,10 +103,11 @@ def _load_books(path: Path, drops: DropCounter) -> Catalog:
         year_text = row["Year-Of-Publication"].strip()
         # Year 0 and future years are Book-Crossing's placeholders for "unknown".
         year = int(year_text) if year_text.isdigit() and 1000 < int(year_text) <= 2006 else None
-        attrs = {
-            k: (row[c].strip(),) for k, c in (("author", "Book-Author"), ("publisher", "Publisher")) if row[c].strip()
-        }
-        items[row["ISBN"]] = Item(row["ISBN"], row["Book-Title"].strip(), year, attrs)
+        named = (("author", "Book-Author"), ("publisher", "Publisher"))
+        attrs = {k: (html.unescape(row[c]).strip(),) for k, c in named if row[c].strip()}
+        # The CSV keeps HTML escapes from its web origin ("Angels &amp; Demons").
+        title = html.unescape(row["Book-Title"]).strip()
+        items[row["ISBN"]] = Item(row["ISBN"], title, year, attrs)
     return Catalog(items.values(), noun="book")
 
 
