@@ -57,7 +57,7 @@ def _assets(convert: bool) -> int:
     from rerec import assets
 
     rows = {
-        "cache": lambda: assets.cache_dir(),
+        "cache": assets.cache_dir,
         "smollm2 gguf": assets.smollm2_gguf,
         "ml-100k": lambda: assets.recbole_dataset_dir("ml-100k"),
         "all-MiniLM-L6-v2": assets.minilm_dir,

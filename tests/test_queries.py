@@ -148,7 +148,11 @@ def test_interest_truth_is_the_latest_positives(raw, queries):
 def test_demographic_truth_is_liked_within_the_group(raw, ml100k, queries):
     for q in by_type(queries, "demographic"):
         profile = {k: v for k, v in q["profile"].items() if v is not None}
-        members = [u for u in ml100k.users.values() if all(getattr(u, k) == v for k, v in profile.items())]
+        members = [
+            u
+            for u in ml100k.users.values()
+            if raw.positives(u.user_id) and all(getattr(u, k) == v for k, v in profile.items())
+        ]
         assert len(members) == q["group_size"] >= 10
         for g in q["ground_truth"]:
             fans = sum(g["item_id"] in raw.positives(u.user_id) for u in members)

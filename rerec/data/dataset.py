@@ -7,7 +7,7 @@ the two large ones — written in a fixed order so that the same input always gi
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -131,7 +131,7 @@ def read_interactions(path: Path, positive_threshold: float) -> Interactions:
     return Interactions((Interaction(*r) for r in rows), positive_threshold)
 
 
-def _write_jsonl(path: Path, records) -> None:
+def _write_jsonl(path: Path, records: Iterable[dict]) -> None:
     with path.open("w", encoding="utf-8") as f:
         for record in records:
             f.write(json.dumps(record, sort_keys=True, ensure_ascii=False) + "\n")

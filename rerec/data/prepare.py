@@ -18,6 +18,7 @@ import logging
 import statistics
 import time
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
 
 from rerec.config import QUERY_TYPES, DataConfig
@@ -117,5 +118,5 @@ def _stats(values: list[int]) -> dict:
     return {"mean": round(statistics.fmean(values), 3), "min": min(values), "max": max(values)}
 
 
-def _histogram(values) -> dict[str, int]:
+def _histogram(values: Iterable[int]) -> dict[str, int]:
     return {str(k): v for k, v in sorted(Counter(values).items())}

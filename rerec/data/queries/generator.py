@@ -175,7 +175,9 @@ class QueryGenerator:
 
     def _demographic_queries(self) -> list[dict]:
         rng = random.Random(f"{self.cfg.seed}:demographic")
-        groups = demographic_groups(self.ds.users, self.cfg.demographic_min_users)
+        # Members are users with at least one like: accounts without any would only dilute a group's support.
+        active = {u: self.ds.users[u] for u in self.users if u in self.ds.users}
+        groups = demographic_groups(active, self.cfg.demographic_min_users)
         population = Counter(i for u in self.users for i in set(self.positives[u]))
         split = self._assign([g.key for g in groups], "groups")
         out = []
