@@ -8,27 +8,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import date
 from pathlib import Path
 
-RESULTS = Path(__file__).parent / "results"
-
-
-def machine() -> str:
-    cpu = "unknown cpu"
-    info = Path("/proc/cpuinfo")
-    if info.is_file():
-        cpu = next(
-            (ln.split(":", 1)[1].strip() for ln in info.read_text().splitlines() if ln.startswith("model name")), cpu
-        )
-    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
+from common import write_result
 
 
 def run_once(out: Path) -> tuple[float, dict]:
@@ -51,25 +38,20 @@ def main() -> int:
             seconds, summary = run_once(Path(tmp) / f"run{i}")
             times.append(seconds)
     result = {
-        "benchmark": "prepare_time",
         "dataset": "ml-100k",
-        "date": date.today().isoformat(),
-        "machine": machine(),
         "repeats": args.repeats,
         "seconds_median": round(statistics.median(times), 2),
         "seconds_all": [round(t, 2) for t in times],
         "total_queries": summary.get("total_queries"),
         "queries": summary.get("queries"),
     }
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "prepare_time.json").write_text(json.dumps(result, indent=2) + "\n")
     rows = "\n".join(f"| {k} | {v['train']} | {v['val']} | {v['test']} |" for k, v in result["queries"].items())
-    (RESULTS / "prepare_time.md").write_text(
-        f"# rerec prepare on ml-100k\n\n{result['date']}, {result['machine']}\n\n"
-        f"Median wall time over {args.repeats} fresh processes: **{result['seconds_median']} s** "
-        f"({', '.join(map(str, result['seconds_all']))}).\n\n"
-        f"| type | train | val | test |\n|---|---|---|---|\n{rows}\n"
+    markdown = (
+        f"`rerec prepare` on ml-100k (queries + LightGCN), median wall time over {args.repeats} fresh processes: "
+        f"**{result['seconds_median']} s** ({', '.join(map(str, result['seconds_all']))}).\n\n"
+        f"| type | train | val | test |\n|---|---|---|---|\n{rows}"
     )
+    result = write_result("prepare_time", result, markdown)
     print(json.dumps(result, indent=2) if args.json else f"prepare: {result['seconds_median']} s (median)")
     return 0
 

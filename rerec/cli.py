@@ -27,10 +27,11 @@ def _prepare(rest: list[str], as_json: bool) -> int:
 
     from rerec.config import DataConfig
     from rerec.data.prepare import prepare
+    from rerec.rewards.lightgcn import LightGCNConfig
 
-    parser = HfArgumentParser(DataConfig, prog="rerec prepare")
-    (cfg,) = parser.parse_args_into_dataclasses(args=rest)
-    summary = prepare(cfg)
+    parser = HfArgumentParser((DataConfig, LightGCNConfig), prog="rerec prepare")
+    cfg, lightgcn = parser.parse_args_into_dataclasses(args=rest)
+    summary = prepare(cfg, lightgcn)
     if as_json:
         print(json.dumps(summary, indent=2, sort_keys=True))
     else:

@@ -11,7 +11,7 @@ from rerec.data.atomic import atomic_folder
 from rerec.data.dataset import RecDataset
 from rerec.data.prepare import prepare
 
-SMALL = ["--num_explicit", "60", "--num_implicit", "60", "--num_misinformed", "60"]
+SMALL = ["--num_explicit", "60", "--num_implicit", "60", "--num_misinformed", "60", "--lightgcn_epochs", "2"]
 
 
 def digest(folder: Path) -> dict[str, str]:

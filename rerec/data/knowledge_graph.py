@@ -96,6 +96,10 @@ class KnowledgeGraph:
         rels = self._attrs.get(item_id, {})
         return frozenset((rel, ent) for rel, ents in rels.items() for ent in ents)
 
+    def entities_of(self, relation: str) -> list[str]:
+        """Every entity that some item has under `relation`, sorted."""
+        return sorted(ent for (rel, ent) in self._items if rel == relation)
+
     def items_with(self, relation: str, entity_id: str) -> frozenset[str]:
         return self._items.get((relation, entity_id), _EMPTY)
 

@@ -7,6 +7,7 @@ Output layout::
       interactions.parquet         all interactions
       train_interactions.parquet   minus the (user, item) pairs that are ground truth of val/test queries;
                                    LightGCN and every collaborative baseline train on this file only
+      lightgcn.safetensors         LightGCN item/user embeddings (PAS, retrieval), from the file above
       queries/{train,val,test}.parquet  load with datasets.load_dataset("parquet", data_files=...)
       summary.json
 """
@@ -26,6 +27,7 @@ from rerec.data.atomic import atomic_folder
 from rerec.data.dataset import RecDataset, write_interactions
 from rerec.data.queries.generator import QueryGenerator
 from rerec.data.queries.schema import write_queries
+from rerec.rewards.lightgcn import EMBEDDINGS_FILE, LightGCNConfig, train_lightgcn
 
 logger = logging.getLogger(__name__)
 
@@ -53,8 +55,9 @@ def load_source(cfg: DataConfig) -> RecDataset:
     return load_generic(data_dir, cfg.positive_threshold)
 
 
-def prepare(cfg: DataConfig) -> dict:
+def prepare(cfg: DataConfig, lightgcn: LightGCNConfig | None = None) -> dict:
     """Run the whole preparation and return the summary written to `summary.json`."""
+    lightgcn = lightgcn or LightGCNConfig()
     start = time.perf_counter()
     logger.info("loading %s", cfg.dataset)
     ds = load_source(cfg)
@@ -76,6 +79,9 @@ def prepare(cfg: DataConfig) -> dict:
     with atomic_folder(Path(cfg.out)) as folder:
         ds.save(folder)
         write_interactions(train_interactions, folder / TRAIN_INTERACTIONS_FILE)
+        if lightgcn.lightgcn:
+            logger.info("training LightGCN on the training interactions")
+            train_lightgcn(train_interactions, ds.catalog.ids, lightgcn, cfg.seed).save(folder / EMBEDDINGS_FILE)
         (folder / "queries").mkdir()
         for split in SPLITS:
             write_queries([q for q in queries if q["split"] == split], folder / "queries" / f"{split}.parquet")

@@ -1,0 +1,29 @@
+"""Helpers shared by the benchmark scripts: machine description and result files (JSON + Markdown)."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+from datetime import date
+from pathlib import Path
+
+RESULTS = Path(__file__).parent / "results"
+
+
+def machine() -> str:
+    cpu = "unknown cpu"
+    info = Path("/proc/cpuinfo")
+    if info.is_file():
+        lines = info.read_text().splitlines()
+        cpu = next((ln.split(":", 1)[1].strip() for ln in lines if ln.startswith("model name")), cpu)
+    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
+def write_result(name: str, result: dict, markdown: str) -> dict:
+    """Stamp `result` with date and machine, write `results/<name>.json` and `.md`, and return it."""
+    result = {"benchmark": name, "date": date.today().isoformat(), "machine": machine(), **result}
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n")
+    (RESULTS / f"{name}.md").write_text(f"# {name}\n\n{result['date']}, {result['machine']}\n\n{markdown}\n")
+    return result

@@ -1,0 +1,1 @@
+"""Dual-graph reward shaping: parsing, NDCG, QAS (item–attribute graph), PAS (LightGCN) and format."""

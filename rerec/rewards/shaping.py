@@ -1,0 +1,71 @@
+"""Dual-graph reward shaping: `r = w_fmt·F + NDCG@K + w_qas·QAS + w_pas·PAS` (method.md §3).
+
+The components stay separate TRL reward functions, combined by `GRPOConfig.reward_weights`, so each one is
+logged under its own name (`rewards/qas_reward/mean`, ...). Defaults are the paper code's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rerec.data.dataset import RecDataset
+from rerec.data.grounding import TitleIndex
+from rerec.rewards.accuracy import NDCGReward, format_reward
+from rerec.rewards.answer import AnswerReader
+from rerec.rewards.lightgcn import EMBEDDINGS_FILE, Embeddings
+from rerec.rewards.pas import PASReward
+from rerec.rewards.qas import QASReward
+
+
+@dataclass
+class RewardConfig:
+    """Which reward components run, and their weights."""
+
+    mode: str = field(
+        default="candidates", metadata={"help": "'candidates' (pick among 20) or 'open' (whole catalog)."}
+    )
+    ndcg_k: int | None = field(default=None, metadata={"help": "NDCG cut-off (default: 1 candidates, 10 open)."})
+    format_weight: float = field(default=0.1, metadata={"help": "w_fmt, weight of the ±0.5 format term."})
+    qas: bool = field(default=True, metadata={"help": "Add the Query Alignment Score (item–attribute graph)."})
+    qas_weight: float = field(default=0.01, metadata={"help": "w_qas."})
+    pas: bool = field(default=True, metadata={"help": "Add the Preference Alignment Score (LightGCN)."})
+    pas_weight: float = field(default=0.01, metadata={"help": "w_pas."})
+    grounding_threshold: float = field(default=0.85, metadata={"help": "rapidfuzz ratio for a fuzzy title match."})
+
+    def __post_init__(self) -> None:
+        if self.mode not in ("candidates", "open"):
+            raise ValueError(f"mode={self.mode!r}: use 'candidates' or 'open'")
+        if self.ndcg_k is None:
+            self.ndcg_k = 1 if self.mode == "candidates" else 10
+        if self.ndcg_k < 1:
+            raise ValueError("ndcg_k must be >= 1")
+        if not 0 < self.grounding_threshold <= 1:
+            raise ValueError("grounding_threshold must be in (0, 1]")
+
+
+def build_rewards(folder: Path, cfg: RewardConfig | None = None) -> tuple[list[Callable], list[float]]:
+    """Reward functions and their `reward_weights` for a prepared folder (`rerec prepare` output)."""
+    cfg = cfg or RewardConfig()
+    ds = RecDataset.load(Path(folder), interactions_file="train_interactions.parquet")
+    reader = AnswerReader(TitleIndex(ds.catalog, cfg.grounding_threshold), cfg.mode)
+    funcs: list[Callable] = [format_reward, NDCGReward(reader, cfg.ndcg_k)]
+    weights = [cfg.format_weight, 1.0]
+    if cfg.qas:
+        funcs.append(QASReward(reader, ds.graph, cfg.ndcg_k))
+        weights.append(cfg.qas_weight)
+    if cfg.pas:
+        path = Path(folder) / EMBEDDINGS_FILE
+        if not path.is_file():
+            raise FileNotFoundError(f"{path} is missing: run `rerec prepare` with LightGCN on, or pass --pas false")
+        funcs.append(PASReward(reader, Embeddings.load(path), cfg.ndcg_k))
+        weights.append(cfg.pas_weight)
+    return funcs, weights
+
+
+def shaped(scores: dict[str, list[float | None]], weights: dict[str, float]) -> list[float]:
+    """Weighted sum of component scores per completion, `None` (abstain) counting as 0 — as TRL's nansum does."""
+    names = list(scores)
+    n = len(scores[names[0]]) if names else 0
+    return [sum(weights[name] * (scores[name][i] or 0.0) for name in names) for i in range(n)]
