@@ -5,6 +5,9 @@ Usage (copy-paste):
     rerec prepare --dataset ml-100k --out runs/ml100k          # catalog, graphs and the query benchmark
     rerec prepare --dataset ml-100k --out runs/ml100k --json   # ... and print summary.json
     rerec prepare --dataset custom --data_dir my_catalog/ --out runs/mine   # your own files (docs/data-format.md)
+    rerec train --config configs/cpu-demo.yaml                 # GRPO + QAS/PAS rewards + RAAE + curriculum
+    rerec train --config configs/cpu-demo.yaml --resume        # continue after a crash or kill
+    rerec train --config configs/cpu-demo.yaml --raae false --curriculum false --qas false --pas false  # GRPO
     rerec data fetch bookcrossing                              # Book-Crossing CSVs into the cache
     rerec assets                                               # where the embedded model/data/encoder live
     rerec assets --convert-model                               # de-quantise SmolLM2 into the cache once
@@ -18,6 +21,7 @@ import argparse
 import json
 import logging
 import sys
+from pathlib import Path
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -40,6 +44,23 @@ def _prepare(rest: list[str], as_json: bool) -> int:
         for kind, counts in summary["queries"].items():
             print(f"{kind:<12} {counts['train']:>6} {counts['val']:>6} {counts['test']:>6}")
         print(f"total {summary['total_queries']} queries; summary in {cfg.out}/summary.json")
+    return 0
+
+
+def _train(rest: list[str], resume: bool) -> int:
+    from trl import ModelConfig, TrlParser
+
+    from rerec.data.prompts import PromptConfig
+    from rerec.rewards.shaping import RewardConfig
+    from rerec.training.config import ReRecConfig, TrainDataArguments
+    from rerec.training.run import build_trainer, export
+
+    parser = TrlParser((TrainDataArguments, RewardConfig, PromptConfig, ModelConfig, ReRecConfig), prog="rerec train")
+    data, rewards, prompt, model, config = parser.parse_args_and_config(args=rest)
+    trainer = build_trainer(data, rewards, prompt, model, config)
+    trainer.train(resume_from_checkpoint=True if resume else config.resume_from_checkpoint)
+    final = export(trainer, Path(config.output_dir) / "final")
+    print(f"trained model in {final}")
     return 0
 
 
@@ -83,6 +104,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     prep = sub.add_parser("prepare", help="build catalog, graphs and queries", add_help=False)
     prep.add_argument("--json", action="store_true", help="print summary.json")
+    train = sub.add_parser("train", help="GRPO/ReRec fine-tuning (--config configs/cpu-demo.yaml)", add_help=False)
+    train.add_argument("--resume", action="store_true", help="continue from the last checkpoint in output_dir")
     data = sub.add_parser("data", help="manage source datasets")
     data.add_argument("action", choices=["fetch"])
     data.add_argument("name", help="dataset to fetch: bookcrossing")
@@ -95,11 +118,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args, rest = parser.parse_known_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format=LOG_FORMAT)
-    if args.command != "prepare" and rest:
+    if args.command not in ("prepare", "train") and rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     try:
         if args.command == "prepare":
             return _prepare(rest, args.json)
+        if args.command == "train":
+            return _train(rest, args.resume)
         if args.command == "data":
             return _fetch(args.name)
         return _assets(args.convert_model)

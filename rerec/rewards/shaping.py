@@ -6,6 +6,7 @@ logged under its own name (`rewards/qas_reward/mean`, ...). Defaults are the pap
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +34,10 @@ class RewardConfig:
     pas: bool = field(default=True, metadata={"help": "Add the Preference Alignment Score (LightGCN)."})
     pas_weight: float = field(default=0.01, metadata={"help": "w_pas."})
     grounding_threshold: float = field(default=0.85, metadata={"help": "rapidfuzz ratio for a fuzzy title match."})
+    extra_rewards: list[str] = field(
+        default_factory=list,
+        metadata={"help": "More TRL reward functions by dotted path (`package.module.function`), weight 1 each."},
+    )
 
     def __post_init__(self) -> None:
         if self.mode not in ("candidates", "open"):
@@ -45,11 +50,14 @@ class RewardConfig:
             raise ValueError("grounding_threshold must be in (0, 1]")
 
 
-def build_rewards(folder: Path, cfg: RewardConfig | None = None) -> tuple[list[Callable], list[float]]:
-    """Reward functions and their `reward_weights` for a prepared folder (`rerec prepare` output)."""
+def build_rewards(
+    folder: Path, cfg: RewardConfig | None = None, ds: RecDataset | None = None, reader: AnswerReader | None = None
+) -> tuple[list[Callable], list[float]]:
+    """Reward functions and their `reward_weights` for a prepared folder (`rerec prepare` output). Pass the
+    loaded dataset and reader when the caller already has them (the trainer shares the reader with RAAE)."""
     cfg = cfg or RewardConfig()
-    ds = RecDataset.load(Path(folder), interactions_file="train_interactions.parquet")
-    reader = AnswerReader(TitleIndex(ds.catalog, cfg.grounding_threshold), cfg.mode)
+    ds = ds or RecDataset.load(Path(folder), interactions_file="train_interactions.parquet")
+    reader = reader or AnswerReader(TitleIndex(ds.catalog, cfg.grounding_threshold), cfg.mode)
     funcs: list[Callable] = [format_reward, NDCGReward(reader, cfg.ndcg_k)]
     weights = [cfg.format_weight, 1.0]
     if cfg.qas:
@@ -61,7 +69,19 @@ def build_rewards(folder: Path, cfg: RewardConfig | None = None) -> tuple[list[C
             raise FileNotFoundError(f"{path} is missing: run `rerec prepare` with LightGCN on, or pass --pas false")
         funcs.append(PASReward(reader, Embeddings.load(path), cfg.ndcg_k))
         weights.append(cfg.pas_weight)
+    for dotted in cfg.extra_rewards:
+        funcs.append(import_reward(dotted))
+        weights.append(1.0)
     return funcs, weights
+
+
+def import_reward(dotted: str) -> Callable:
+    """`"package.module.function"` -> the function, with an error that says what was not found."""
+    module_name, _, name = dotted.rpartition(".")
+    try:
+        return getattr(importlib.import_module(module_name), name)
+    except (ImportError, AttributeError, ValueError) as err:
+        raise ValueError(f"extra reward {dotted!r} cannot be imported: {err}") from None
 
 
 def shaped(scores: dict[str, list[float | None]], weights: dict[str, float]) -> list[float]:

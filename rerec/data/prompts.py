@@ -1,0 +1,85 @@
+"""Chat prompts built from query records — the same builder for training, evaluation and serving.
+
+Prompt length is the main CPU cost of RL (forward + backward over prompt + completion), so the format is
+terse: the query, the numbered candidates, and (facts mode) one line per item with its relevant triples.
+Unnamed entities (Freebase MIDs) appear by id, which is also how the step verifier recognises them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+SYSTEM = (
+    "You recommend {noun}s. Reason in a few short steps, one fact per line (Step 1: ...). "
+    "Then give the answer as \\boxed{{title}}; for several, \\boxed{{first; second}}, best first."
+)
+CANDIDATES_RULE = "Choose from the candidates."
+OPEN_RULE = "Recommend {noun}s that exist, by exact title and year."
+
+
+@dataclass
+class PromptConfig:
+    """How a query record becomes a chat prompt."""
+
+    facts: bool = field(default=True, metadata={"help": "Add the knowledge-graph facts block to the prompt."})
+    max_facts: int = field(default=60, metadata={"help": "Cap on fact triples shown (prompt length is CPU time)."})
+    max_candidates: int | None = field(
+        default=None, metadata={"help": "Show at most this many candidates (the positive always among them)."}
+    )
+
+    def __post_init__(self) -> None:
+        if self.max_facts < 0:
+            raise ValueError("max_facts must be >= 0")
+        if self.max_candidates is not None and self.max_candidates < 2:
+            raise ValueError("max_candidates must be >= 2 (the positive and a negative)")
+
+
+def entity_label(fact: dict) -> str:
+    return fact.get("entity_name") or fact["entity_id"]
+
+
+def facts_lines(facts: Sequence[dict], titles: dict[str, str], limit: int) -> list[str]:
+    """`Title: relation label, relation label` per item, items in first-seen order, at most `limit` triples."""
+    grouped: dict[str, list[str]] = {}
+    for fact in list(facts)[:limit]:
+        grouped.setdefault(fact["item_id"], []).append(f"{fact['relation']} {entity_label(fact)}")
+    return [f"{titles.get(item, item)}: {', '.join(parts)}" for item, parts in grouped.items()]
+
+
+def shown_candidates(record: dict, limit: int | None) -> list[dict]:
+    """The candidates a prompt lists: all, or the positive plus the first negatives in the record's (already
+    shuffled) order, keeping that order — deterministic, so reward and prompt always agree."""
+    cands = list(record.get("candidates") or ())
+    if limit is None or len(cands) <= limit:
+        return cands
+    negatives = [c for c in cands if c["item_id"] != record.get("positive_id")][: limit - 1]
+    keep = {c["item_id"] for c in negatives} | {record.get("positive_id")}
+    return [c for c in cands if c["item_id"] in keep]
+
+
+def build_messages(
+    record: dict,
+    cfg: PromptConfig,
+    mode: str = "candidates",
+    noun: str = "movie",
+    titles: dict[str, str] | None = None,
+) -> list[dict[str, str]]:
+    """System + user messages for one record in `mode` ("candidates" or "open"). `titles` names items outside
+    the candidates (hinted items) so their facts read by title."""
+    cands = shown_candidates(record, cfg.max_candidates)
+    known = {c["item_id"]: c["title"] for c in cands}
+    known.update(titles or {})
+    lines = [record["query"]]
+    if mode == "candidates":
+        lines += [CANDIDATES_RULE, "Candidates:"]
+        lines += [f"{i}. {c['title']}" for i, c in enumerate(cands, start=1)]
+    else:
+        lines.append(OPEN_RULE.format(noun=noun))
+    facts = [f for f in record.get("facts") or () if f["item_id"] in known]
+    if cfg.facts and facts:
+        lines += ["Facts:", *facts_lines(facts, known, cfg.max_facts)]
+    return [
+        {"role": "system", "content": SYSTEM.format(noun=noun)},
+        {"role": "user", "content": "\n".join(lines)},
+    ]

@@ -1,0 +1,1 @@
+"""ReRec training: reasoning-aware advantages (RAAE), the online curriculum and the GRPO trainer subclass."""

@@ -1,0 +1,78 @@
+"""`rerec train` configuration: data arguments and `ReRecConfig`, a `GRPOConfig` with ReRec's switches.
+
+Vanilla GRPO is ReRec with every component off (`--qas false --pas false --raae false --curriculum false`),
+everything else identical.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from trl import GRPOConfig
+
+from rerec.config import QUERY_TYPES
+
+
+@dataclass
+class TrainDataArguments:
+    """Which prepared benchmark to train on."""
+
+    prepared: str = field(default="runs/ml100k", metadata={"help": "Folder written by `rerec prepare`."})
+    query_types: list[str] | None = field(default=None, metadata={"help": f"Train on these types (of {QUERY_TYPES})."})
+    max_queries: int | None = field(default=None, metadata={"help": "Use at most this many training queries."})
+
+    def __post_init__(self) -> None:
+        unknown = set(self.query_types or ()) - set(QUERY_TYPES)
+        if unknown:
+            raise ValueError(f"query_types {sorted(unknown)} unknown; use some of {QUERY_TYPES}")
+        if self.max_queries is not None and self.max_queries < 1:
+            raise ValueError("max_queries must be >= 1")
+
+
+@dataclass
+class ReRecConfig(GRPOConfig):
+    r"""
+    Configuration for [`ReRecTrainer`]: every [`~trl.GRPOConfig`] field, plus:
+
+    > New Parameters
+
+    raae (`bool`, *optional*, defaults to `True`):
+        Reasoning-aware advantages: penalise the tokens of incorrect reasoning segments.
+    raae_penalty (`float`, *optional*, defaults to `0.3`):
+        w_penalty: penalised tokens get the reward `r - w·|r|`.
+    curriculum (`bool`, *optional*, defaults to `True`):
+        Order training queries easy to hard from live rollout difficulty.
+    curriculum_tau (`float`, *optional*, defaults to `0.1`):
+        Queries with difficulty below this are mastered and dropped (but for the replay share).
+    curriculum_replay (`float`, *optional*, defaults to `0.1`):
+        Share of mastered queries re-admitted to each round, against forgetting.
+    curriculum_park_after (`int`, *optional*, defaults to `2`):
+        Park a query after this many consecutive looks at difficulty 1.
+    curriculum_park_rounds (`int`, *optional*, defaults to `2`):
+        Rounds a parked query sits out.
+    curriculum_min_active (`int`, *optional*, defaults to `8`):
+        Fewer active queries than this and a round takes the whole set.
+    curriculum_signal (`str`, *optional*, defaults to `"accuracy"`):
+        Difficulty from the accuracy (NDCG) reward or the whole `"shaped"` reward.
+    """
+
+    raae: bool = field(default=True, metadata={"help": "Reasoning-aware advantage estimation."})
+    raae_penalty: float = field(default=0.3, metadata={"help": "w_penalty for tokens of incorrect segments."})
+    curriculum: bool = field(default=True, metadata={"help": "Online easy-to-hard curriculum."})
+    curriculum_tau: float = field(default=0.1, metadata={"help": "Mastery threshold on difficulty."})
+    curriculum_replay: float = field(default=0.1, metadata={"help": "Replay share of mastered queries."})
+    curriculum_park_after: int = field(default=2, metadata={"help": "Looks at difficulty 1 before parking."})
+    curriculum_park_rounds: int = field(default=2, metadata={"help": "Rounds a parked query sits out."})
+    curriculum_min_active: int = field(default=8, metadata={"help": "Below this, a round uses every query."})
+    curriculum_signal: str = field(default="accuracy", metadata={"help": "'accuracy' or 'shaped'."})
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not 0 <= self.raae_penalty <= 1:
+            raise ValueError("raae_penalty must be in [0, 1]")
+        if not 0 <= self.curriculum_tau <= 1 or not 0 <= self.curriculum_replay <= 1:
+            raise ValueError("curriculum_tau and curriculum_replay must be in [0, 1]")
+        if self.curriculum_signal not in ("accuracy", "shaped"):
+            raise ValueError("curriculum_signal must be 'accuracy' or 'shaped'")
+        if self.curriculum_park_after < 1 or self.curriculum_park_rounds < 0 or self.curriculum_min_active < 1:
+            raise ValueError("curriculum_park_after >= 1, curriculum_park_rounds >= 0, curriculum_min_active >= 1")

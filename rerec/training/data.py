@@ -1,0 +1,55 @@
+"""Training rows: a prompt per query plus the columns the rewards, RAAE and the curriculum read."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from datasets import Dataset
+
+from rerec.data.dataset import RecDataset
+from rerec.data.prompts import PromptConfig, build_messages, shown_candidates
+from rerec.data.queries.schema import read_queries
+from rerec.training.config import TrainDataArguments
+
+
+def hinted_titles(record: dict, ds: RecDataset) -> dict[str, str]:
+    """Titles of the items a query's hints name, so their facts can be shown and checked."""
+    ids = {i for c in record["conditions"] for i in c["via_items"] + c["false_via_items"]}
+    return {i: ds.catalog[i].display_title for i in sorted(ids) if i in ds.catalog}
+
+
+def training_rows(records: list[dict], ds: RecDataset, prompt: PromptConfig, mode: str) -> list[dict]:
+    rows = []
+    for index, record in enumerate(records):
+        titles = hinted_titles(record, ds)
+        cands = shown_candidates(record, prompt.max_candidates) if mode == "candidates" else []
+        shown = {**record, "candidates": cands}
+        rows.append(
+            {
+                "prompt": build_messages(shown, prompt, mode, ds.catalog.noun, titles),
+                "query_index": index,
+                "id": record["id"],
+                "type": record["type"],
+                "num_conditions": record["num_conditions"],
+                "ground_truth": record["ground_truth"],
+                "candidates": cands,
+                "conditions": record["conditions"],
+                "hinted": [{"item_id": k, "title": v} for k, v in titles.items()],
+            }
+        )
+    return rows
+
+
+def load_split(
+    args: TrainDataArguments, prompt: PromptConfig, mode: str, split: str = "train"
+) -> tuple[Dataset, RecDataset]:
+    """The split as a `datasets.Dataset` ready for `GRPOTrainer`, and the prepared data it came from."""
+    folder = Path(args.prepared)
+    ds = RecDataset.load(folder, interactions_file="train_interactions.parquet")
+    records = read_queries(folder / "queries" / f"{split}.parquet")
+    if args.query_types:
+        records = [r for r in records if r["type"] in args.query_types]
+    records = records[: args.max_queries] if args.max_queries else records
+    if not records:
+        raise ValueError(f"no {split} queries left in {folder} after filtering by {args.query_types}")
+    return Dataset.from_list(training_rows(records, ds, prompt, mode)), ds

@@ -1,0 +1,63 @@
+"""Reasoning-aware advantage estimation (method.md §4), the parts that need no model.
+
+A completion's reasoning is split into segments (`rewards.parsing.segments`). A segment is *incorrect* when
+the final answer is wrong and the segment names a wrong answered item (paper), or — with a step verifier,
+i.e. facts in the prompt — when it makes a claim the graph contradicts (rerec). Tokens of incorrect segments
+get the token reward `r - w·|r|` (= `(1 - w)·r` for the usual positive r; for a negative r the paper's
+scaling would *raise* the reward, so rerec subtracts the magnitude). Advantages use the group's scalar mean
+and std, so with no penalised token they are exactly GRPO's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+
+from rerec.data.grounding import normalize, split_year
+from rerec.rewards.answer import Answer
+from rerec.rewards.parsing import Segment, segments
+from rerec.rewards.verifier import StepVerifier, _norm
+
+
+def wrong_items(answer: Answer, truth: Collection[str]) -> list[str]:
+    """Answered items outside the ground truth — empty when the answer is right (top item correct) or absent."""
+    if not answer.boxed or not answer.ranked or answer.ranked[0] in truth:
+        return []
+    return [item for item in answer.ranked if item is not None and item not in truth]
+
+
+def incorrect_segments(
+    text: str,
+    answer: Answer,
+    truth: Collection[str],
+    titles: Mapping[str, str],
+    verifier: StepVerifier | None = None,
+) -> tuple[list[Segment], int]:
+    """`(incorrect segments, number of segments)` of one completion; the box itself is never a segment."""
+    steps = segments(text)
+    keys = [_norm(normalize(split_year(titles[i])[0])) for i in wrong_items(answer, truth) if i in titles]
+    bad = []
+    for step in steps:
+        norm = _norm(step.text)
+        if any(key.strip() and key in norm for key in keys):
+            bad.append(step)
+        elif verifier is not None and any(c.verdict == "false" for c in verifier.claims(step.text)):
+            bad.append(step)
+    return bad, len(steps)
+
+
+def token_mask(offsets: Sequence[tuple[int, int]], spans: Sequence[Segment]) -> list[bool]:
+    """Per token: does its character span overlap an incorrect segment?"""
+    return [any(start < s.end and end > s.start for s in spans) for start, end in offsets]
+
+
+def token_advantages(
+    advantage: float, reward: float, scale: float, mask: Sequence[bool], penalty: float
+) -> list[float]:
+    """`A_t = (r_t - mean_g) / scale` with `r_t = r - penalty·|r|` on masked tokens, written from GRPO's scalar
+    `advantage = (r - mean_g) / scale`, so unmasked tokens keep it exactly.
+
+    >>> token_advantages(0.5, 1.0, 2.0, [False, True], 0.3)
+    [0.5, 0.35]
+    """
+    shift = penalty * abs(reward) / scale
+    return [advantage - shift if m else advantage for m in mask]

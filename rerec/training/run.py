@@ -1,0 +1,80 @@
+"""Assemble a `ReRecTrainer` from the configs: data, rewards, prompt, model (TRL `ModelConfig`) and training."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from trl import ModelConfig, get_peft_config
+
+from rerec.assets import resolve_model
+from rerec.data.grounding import TitleIndex
+from rerec.data.prompts import PromptConfig
+from rerec.rewards.answer import AnswerReader
+from rerec.rewards.shaping import RewardConfig, build_rewards
+from rerec.training.config import ReRecConfig, TrainDataArguments
+from rerec.training.data import load_split
+from rerec.training.trainer import ReRecTrainer
+
+logger = logging.getLogger(__name__)
+
+
+def load_model(model_args: ModelConfig, config: ReRecConfig):
+    """Model and left-padding tokenizer; the default name resolves to the embedded SmolLM2 folder."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    path = resolve_model(model_args.model_name_or_path or "smollm2-135m-instruct")
+    # trust_remote_code stays off: a checkpoint's own Python never runs (TRL's ModelConfig has no switch for it).
+    tokenizer = AutoTokenizer.from_pretrained(path)
+    tokenizer.padding_side = "left"
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    dtype = model_args.dtype if model_args.dtype not in (None, "auto") else "float32"
+    model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype)
+    return model, tokenizer
+
+
+def build_trainer(
+    data_args: TrainDataArguments,
+    reward_cfg: RewardConfig,
+    prompt_cfg: PromptConfig,
+    model_args: ModelConfig,
+    config: ReRecConfig,
+    model=None,
+    tokenizer=None,
+) -> ReRecTrainer:
+    """Everything `rerec train` runs; `model`/`tokenizer` may be passed in (tests use tiny ones)."""
+    train_ds, ds = load_split(data_args, prompt_cfg, reward_cfg.mode)
+    reader = AnswerReader(TitleIndex(ds.catalog, reward_cfg.grounding_threshold), reward_cfg.mode)
+    funcs, weights = build_rewards(Path(data_args.prepared), reward_cfg, ds, reader)
+    if config.reward_weights is None:
+        config.reward_weights = weights
+    if model is None:
+        model, tokenizer = load_model(model_args, config)
+    names = [getattr(f, "__name__", f) for f in funcs]
+    logger.info(
+        "training on %d queries; rewards %s with weights %s; raae=%s curriculum=%s",
+        len(train_ds), names, config.reward_weights, config.raae, config.curriculum,
+    )  # fmt: skip
+    return ReRecTrainer(
+        model=model,
+        reward_funcs=funcs,
+        args=config,
+        train_dataset=train_ds,
+        processing_class=tokenizer,
+        peft_config=get_peft_config(model_args) if model_args.use_peft else None,
+        reader=reader,
+        graph=ds.graph,
+        catalog=ds.catalog,
+        facts=prompt_cfg.facts,
+    )
+
+
+def export(trainer: ReRecTrainer, folder: Path) -> Path:
+    """Save the final model as a plain HF folder, LoRA merged into the weights."""
+    model = trainer.model
+    if hasattr(model, "merge_and_unload"):
+        model = model.merge_and_unload()
+    model.save_pretrained(folder, safe_serialization=True)
+    trainer.processing_class.save_pretrained(folder)
+    return folder

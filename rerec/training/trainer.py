@@ -1,0 +1,169 @@
+"""`ReRecTrainer`: TRL's `GRPOTrainer` plus RAAE token advantages and the online curriculum.
+
+Touches TRL at three seams only: `_calculate_rewards` (keep the gathered rewards), `_generate_and_score_completions`
+(call TRL's, then turn its scalar advantages into token-level ones and feed the difficulty tracker) and
+`_get_train_sampler` (the curriculum). TRL's loss already accepts (B, T) advantages.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import torch
+from accelerate.utils import gather_object
+from transformers import TrainerCallback
+from transformers.trainer_utils import get_last_checkpoint
+from trl import GRPOTrainer
+from trl.trainer.utils import nanstd
+
+from rerec.data.knowledge_graph import KnowledgeGraph
+from rerec.rewards.accuracy import truth_ids
+from rerec.rewards.answer import AnswerReader
+from rerec.rewards.verifier import StepVerifier
+from rerec.training.curriculum import CurriculumSampler, CurriculumSettings, DifficultyTracker
+from rerec.training.raae import incorrect_segments, token_mask
+
+logger = logging.getLogger(__name__)
+
+CURRICULUM_FILE = "curriculum.json"
+
+
+class ReRecTrainer(GRPOTrainer):
+    """GRPO with ReRec's components; `reader`, `graph` and `catalog` are the ones the rewards use."""
+
+    def __init__(self, *args, reader: AnswerReader, graph: KnowledgeGraph, catalog, facts: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.reader, self.graph, self.catalog, self.facts = reader, graph, catalog, facts
+        self._rewards_per_func: torch.Tensor | None = None
+        self.tracker: DifficultyTracker | None = None
+        if self.args.curriculum:
+            settings = CurriculumSettings(
+                self.args.curriculum_tau, self.args.curriculum_replay, self.args.curriculum_park_after,
+                self.args.curriculum_park_rounds, self.args.curriculum_min_active,
+            )  # fmt: skip
+            data = self.train_dataset
+            self.tracker = DifficultyTracker(data["type"], data["num_conditions"], settings)
+            self.add_callback(_SaveCurriculum(self.tracker))
+
+    # -- seams -----------------------------------------------------------------------------------------------
+    def _get_train_sampler(self, dataset=None):
+        if self.tracker is None:
+            return super()._get_train_sampler(dataset)
+        return CurriculumSampler(
+            self.tracker,
+            mini_repeat_count=self.num_generations,
+            batch_size=self.args.generation_batch_size // self.num_generations,
+            repeat_count=self.num_iterations * self.args.steps_per_generation,
+            seed=self.args.seed,
+        )
+
+    def _calculate_rewards(self, inputs, prompts, completions, completion_ids_list):
+        self._rewards_per_func = super()._calculate_rewards(inputs, prompts, completions, completion_ids_list)
+        return self._rewards_per_func
+
+    def _generate_and_score_completions(self, inputs):
+        output = super()._generate_and_score_completions(inputs)
+        if not self.model.training or self._rewards_per_func is None:
+            return output
+        per_func = self._rewards_per_func
+        rewards = (per_func * self.reward_weights.to(per_func.device).unsqueeze(0)).nansum(dim=1)
+        rewards[torch.isnan(per_func).all(dim=1)] = torch.nan
+        if self.tracker is not None:
+            self._update_curriculum(inputs, per_func, rewards)
+        if self.args.raae:
+            output["advantages"] = self._token_advantages(inputs, output, rewards)
+        return output
+
+    # -- curriculum ------------------------------------------------------------------------------------------
+    def _update_curriculum(self, inputs, per_func: torch.Tensor, rewards: torch.Tensor) -> None:
+        if self.args.curriculum_signal == "accuracy" and "ndcg_reward" in self.reward_func_names:
+            signal = per_func[:, self.reward_func_names.index("ndcg_reward")]
+        else:
+            signal = rewards
+        indices = gather_object([row["query_index"] for row in inputs])
+        values = signal.tolist()
+        size = self.num_generations
+        for start in range(0, len(indices), size):
+            self.tracker.update(int(indices[start]), values[start : start + size])
+        metrics = self._metrics["train"]
+        for name, count in self.tracker.counts().items():
+            metrics[f"curriculum/{name}"].append(float(count))
+        for i, count in enumerate(self.tracker.histogram()):
+            metrics[f"curriculum/difficulty_bin{i}"].append(float(count))
+
+    # -- RAAE ------------------------------------------------------------------------------------------------
+    def _group_scale(self, rewards: torch.Tensor) -> torch.Tensor:
+        """The denominator TRL divided by: group std, batch std, or 1 (`scale_rewards="none"`)."""
+        size = self.num_generations
+        if self.scale_rewards == "none":
+            return torch.ones_like(rewards)
+        if self.scale_rewards == "batch":
+            return (nanstd(rewards) + 1e-4).expand_as(rewards)
+        return (nanstd(rewards.view(-1, size), dim=1) + 1e-4).repeat_interleave(size)
+
+    def _token_advantages(self, inputs, output: dict, rewards: torch.Tensor) -> torch.Tensor:
+        local = slice(self.accelerator.process_index * len(inputs), (self.accelerator.process_index + 1) * len(inputs))
+        reward, scale = rewards[local], self._group_scale(rewards)[local]
+        ids, mask = output["completion_ids"], output["completion_mask"]
+        advantages = output["advantages"].unsqueeze(1).expand_as(mask).clone().float()
+        texts = self.processing_class.batch_decode(ids, skip_special_tokens=True)
+        bad_segments = all_segments = bad_tokens = mismatched = 0
+        for i, (row, text) in enumerate(zip(inputs, texts, strict=True)):
+            if torch.isnan(reward[i]):
+                continue
+            titles = {c["item_id"]: c["title"] for c in list(row["candidates"]) + list(row["hinted"])}
+            verifier = StepVerifier(self.graph, self.catalog, titles, None) if self.facts else None
+            answer = self.reader.read(text, row["candidates"])
+            bad, total = incorrect_segments(text, answer, truth_ids(row["ground_truth"]), titles, verifier)
+            bad_segments, all_segments = bad_segments + len(bad), all_segments + total
+            if not bad:
+                continue
+            enc = self.processing_class(text, add_special_tokens=False, return_offsets_mapping=True)
+            n = _common_prefix(enc["input_ids"], ids[i].tolist())
+            if n < len(enc["input_ids"]):
+                mismatched += 1  # re-tokenisation diverges: tokens from there on keep GRPO's advantage
+            if n == 0:
+                continue
+            hit = torch.tensor(token_mask(enc["offset_mapping"][:n], bad), device=advantages.device)
+            shift = self.args.raae_penalty * reward[i].abs() / scale[i]
+            advantages[i, :n] -= shift * hit
+            bad_tokens += int(hit.sum())
+        metrics = self._metrics["train"]
+        metrics["raae/penalized_segment_share"].append(bad_segments / max(1, all_segments))
+        metrics["raae/penalized_token_share"].append(bad_tokens / max(1, int(mask.sum())))
+        metrics["raae/offset_mismatch"].append(mismatched / max(1, len(inputs)))
+        return advantages
+
+    # -- resume ----------------------------------------------------------------------------------------------
+    def train(self, resume_from_checkpoint=None, **kwargs):
+        if resume_from_checkpoint is True:
+            resume_from_checkpoint = get_last_checkpoint(self.args.output_dir)
+        if resume_from_checkpoint and self.tracker is not None:
+            path = Path(resume_from_checkpoint) / CURRICULUM_FILE
+            if path.is_file():
+                self.tracker.load_state_dict(json.loads(path.read_text()))
+                logger.info("curriculum state restored from %s", path)
+        return super().train(resume_from_checkpoint=resume_from_checkpoint, **kwargs)
+
+
+def _common_prefix(a: list[int], b: list[int]) -> int:
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+class _SaveCurriculum(TrainerCallback):
+    """Writes the difficulty tracker next to each checkpoint so `--resume` continues the same curriculum."""
+
+    def __init__(self, tracker: DifficultyTracker):
+        self.tracker = tracker
+
+    def on_save(self, args, state, control, **kwargs):
+        folder = Path(args.output_dir) / f"checkpoint-{state.global_step}"
+        if state.is_world_process_zero and folder.is_dir():
+            (folder / CURRICULUM_FILE).write_text(json.dumps(self.tracker.state_dict()))

@@ -1,0 +1,67 @@
+"""Exact values for RAAE on hand-written completions."""
+
+import pytest
+
+from rerec.data.catalog import Catalog, Item
+from rerec.data.grounding import TitleIndex
+from rerec.data.knowledge_graph import KnowledgeGraph, Triple
+from rerec.rewards.answer import AnswerReader
+from rerec.rewards.verifier import StepVerifier
+from rerec.training.raae import incorrect_segments, token_advantages, token_mask, wrong_items
+
+CATALOG = Catalog(
+    [Item("1", "Jaws", 1975, {"genre": ("Thriller",)}), Item("2", "Alien", 1979, {"genre": ("Sci-Fi",)})]
+)
+GRAPH = KnowledgeGraph.from_catalog(
+    CATALOG, extra=[Triple("1", "directed_by", "m.s"), Triple("2", "directed_by", "m.r")]
+)
+CANDS = [{"item_id": "1", "title": "Jaws (1975)"}, {"item_id": "2", "title": "Alien (1979)"}]
+TITLES = {c["item_id"]: c["title"] for c in CANDS}
+READER = AnswerReader(TitleIndex(CATALOG))
+WRONG = "Step 1: The query wants a Spielberg film.\nStep 2: Alien (1979) fits best.\n\\boxed{Alien (1979)}"
+RIGHT = "Step 1: Jaws (1975) was directed by m.s.\nStep 2: Alien is a Sci-Fi film.\n\\boxed{Jaws (1975)}"
+
+
+def test_wrong_answer_penalises_the_steps_that_name_it():
+    answer = READER.read(WRONG, CANDS)
+    assert wrong_items(answer, {"1"}) == ["2"]
+    bad, total = incorrect_segments(WRONG, answer, {"1"}, TITLES)
+    assert total == 2 and [s.text for s in bad] == ["Step 2: Alien (1979) fits best."]
+
+
+def test_right_answer_penalises_nothing_without_a_verifier():
+    answer = READER.read(RIGHT, CANDS)
+    assert wrong_items(answer, {"1"}) == []
+    assert incorrect_segments(RIGHT, answer, {"1"}, TITLES) == ([], 2)
+
+
+def test_verifier_flags_a_false_claim_even_in_a_right_answer():
+    text = RIGHT.replace("Jaws (1975) was directed by m.s", "Jaws (1975) was directed by m.r")
+    verifier = StepVerifier(GRAPH, CATALOG, TITLES)
+    bad, _ = incorrect_segments(text, READER.read(text, CANDS), {"1"}, TITLES, verifier)
+    assert [s.text for s in bad] == ["Step 1: Jaws (1975) was directed by m.r."]
+
+
+def test_no_box_means_no_wrong_item():
+    text = "Step 1: Alien (1979) maybe."
+    assert incorrect_segments(text, READER.read(text, CANDS), {"1"}, TITLES) == ([], 1)
+
+
+def test_token_mask_uses_character_overlap():
+    bad, _ = incorrect_segments(WRONG, READER.read(WRONG, CANDS), {"1"}, TITLES)
+    start = WRONG.index("Step 2")
+    offsets = [(0, 4), (start - 1, start), (start, start + 4), (start + 10, start + 15), (len(WRONG) - 5, len(WRONG))]
+    assert token_mask(offsets, bad) == [False, False, True, True, False]  # newline before it and the box: no
+
+
+def test_token_advantages_exact_values():
+    # group rewards 1.0 and 0.2: mean 0.6, std (unbiased) 0.565685; GRPO advantage of the first 0.4 / scale
+    scale = 0.565685 + 1e-4
+    adv = token_advantages(0.4 / scale, 1.0, scale, [False, True, True], 0.3)
+    assert adv[0] == pytest.approx(0.4 / scale)  # = (r - mean) / scale
+    assert adv[1] == adv[2] == pytest.approx((0.7 - 0.6) / scale)  # r_t = (1 - 0.3) * 1.0
+    assert token_advantages(-0.7, -0.5, 1.0, [True], 0.3) == [pytest.approx(-0.85)]  # never raised by the penalty
+
+
+def test_penalty_off_is_exactly_grpo():
+    assert token_advantages(0.42, 0.9, 0.3, [True, False, True], 0.0) == [0.42, 0.42, 0.42]
