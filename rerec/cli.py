@@ -5,6 +5,7 @@ Usage (copy-paste):
     rerec prepare --dataset ml-100k --out runs/ml100k          # catalog, graphs and the query benchmark
     rerec prepare --dataset ml-100k --out runs/ml100k --json   # ... and print summary.json
     rerec prepare --dataset custom --data_dir my_catalog/ --out runs/mine   # your own files (docs/data-format.md)
+    rerec sft --config configs/cpu-sft.yaml                    # warm start: answer format + checkable steps
     rerec train --config configs/cpu-demo.yaml                 # GRPO + QAS/PAS rewards + RAAE + curriculum
     rerec train --config configs/cpu-demo.yaml --resume        # continue after a crash or kill
     rerec train --config configs/cpu-demo.yaml --raae false --curriculum false --qas false --pas false  # GRPO
@@ -64,6 +65,23 @@ def _train(rest: list[str], resume: bool) -> int:
     return 0
 
 
+def _sft(rest: list[str]) -> int:
+    from trl import ModelConfig, SFTConfig, TrlParser
+
+    from rerec.data.prompts import PromptConfig
+    from rerec.training.config import TrainDataArguments
+    from rerec.training.run import export
+    from rerec.training.sft import build_sft_trainer
+
+    parser = TrlParser((TrainDataArguments, PromptConfig, ModelConfig, SFTConfig), prog="rerec sft")
+    data, prompt, model, config = parser.parse_args_and_config(args=rest)
+    trainer = build_sft_trainer(data, prompt, model, config)
+    trainer.train(resume_from_checkpoint=config.resume_from_checkpoint)
+    final = export(trainer, Path(config.output_dir) / "final")
+    print(f"warm-started model in {final}; train on it with --model_name_or_path {final}")
+    return 0
+
+
 def _fetch(name: str) -> int:
     from rerec.data.sources.bookcrossing import fetch_bookcrossing
 
@@ -106,6 +124,9 @@ def build_parser() -> argparse.ArgumentParser:
     prep.add_argument("--json", action="store_true", help="print summary.json")
     train = sub.add_parser("train", help="GRPO/ReRec fine-tuning (--config configs/cpu-demo.yaml)", add_help=False)
     train.add_argument("--resume", action="store_true", help="continue from the last checkpoint in output_dir")
+    sub.add_parser(
+        "sft", help="supervised warm start on KG-path rationales (--config configs/cpu-sft.yaml)", add_help=False
+    )
     data = sub.add_parser("data", help="manage source datasets")
     data.add_argument("action", choices=["fetch"])
     data.add_argument("name", help="dataset to fetch: bookcrossing")
@@ -118,13 +139,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args, rest = parser.parse_known_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format=LOG_FORMAT)
-    if args.command not in ("prepare", "train") and rest:
+    if args.command not in ("prepare", "train", "sft") and rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     try:
         if args.command == "prepare":
             return _prepare(rest, args.json)
         if args.command == "train":
             return _train(rest, args.resume)
+        if args.command == "sft":
+            return _sft(rest)
         if args.command == "data":
             return _fetch(args.name)
         return _assets(args.convert_model)

@@ -74,3 +74,23 @@ def test_two_steps_for_every_combination(prepared, tokenizer, tmp_path, qas, pas
     assert ("curriculum/kept" in logs) == curriculum
     if curriculum:
         assert trainer.tracker.counts()["seen"] > 0
+
+
+def test_sft_warm_start_two_steps(prepared, tokenizer, tmp_path):
+    from trl import SFTConfig
+
+    from rerec.training.sft import build_sft_trainer
+
+    config = SFTConfig(
+        output_dir=str(tmp_path / "sft"), max_steps=2, per_device_train_batch_size=2, learning_rate=0.1,
+        use_cpu=True, bf16=False, report_to="none", save_strategy="no", logging_steps=1, max_length=512,
+    )  # fmt: skip
+    data = TrainDataArguments(prepared=str(prepared), max_queries=4)
+    model = tiny_model(tokenizer)
+    before = [p.detach().clone() for p in model.parameters()]
+    trainer = build_sft_trainer(
+        data, PromptConfig(max_candidates=4, max_facts=8), ModelConfig(), config, model, tokenizer
+    )
+    trainer.train()
+    assert any(not torch.equal(a, b) for a, b in zip(before, model.parameters(), strict=True))
+    assert "train_loss" in {k for entry in trainer.state.log_history for k in entry}

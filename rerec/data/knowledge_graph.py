@@ -54,6 +54,9 @@ class KnowledgeGraph:
         self._attrs = {i: {r: frozenset(es) for r, es in rels.items()} for i, rels in attrs.items()}
         self._items = {key: frozenset(ids) for key, ids in items.items()}
         self._relations = sorted({rel for (rel, _ent) in self._items})
+        self._entities_of: dict[str, list[str]] = {}
+        for rel, ent in sorted(self._items):
+            self._entities_of.setdefault(rel, []).append(ent)
         unnamed = {rel for (rel, ent) in self._items if ent not in self.entity_names}
         self._named_relations = set(self._relations) - unnamed
 
@@ -98,7 +101,7 @@ class KnowledgeGraph:
 
     def entities_of(self, relation: str) -> list[str]:
         """Every entity that some item has under `relation`, sorted."""
-        return sorted(ent for (rel, ent) in self._items if rel == relation)
+        return list(self._entities_of.get(relation, ()))
 
     def items_with(self, relation: str, entity_id: str) -> frozenset[str]:
         return self._items.get((relation, entity_id), _EMPTY)

@@ -32,6 +32,8 @@ def training_rows(records: list[dict], ds: RecDataset, prompt: PromptConfig, mod
                 "type": record["type"],
                 "num_conditions": record["num_conditions"],
                 "ground_truth": record["ground_truth"],
+                "positive_id": record["positive_id"],
+                "facts": record["facts"],
                 "candidates": cands,
                 "conditions": record["conditions"],
                 "hinted": [{"item_id": k, "title": v} for k, v in titles.items()],

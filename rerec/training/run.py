@@ -19,7 +19,7 @@ from rerec.training.trainer import ReRecTrainer
 logger = logging.getLogger(__name__)
 
 
-def load_model(model_args: ModelConfig, config: ReRecConfig):
+def load_model(model_args: ModelConfig):
     """Model and left-padding tokenizer; the default name resolves to the embedded SmolLM2 folder."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -50,7 +50,7 @@ def build_trainer(
     if config.reward_weights is None:
         config.reward_weights = weights
     if model is None:
-        model, tokenizer = load_model(model_args, config)
+        model, tokenizer = load_model(model_args)
     names = [getattr(f, "__name__", f) for f in funcs]
     logger.info(
         "training on %d queries; rewards %s with weights %s; raae=%s curriculum=%s",
@@ -70,7 +70,7 @@ def build_trainer(
     )
 
 
-def export(trainer: ReRecTrainer, folder: Path) -> Path:
+def export(trainer, folder: Path) -> Path:
     """Save the final model as a plain HF folder, LoRA merged into the weights."""
     model = trainer.model
     if hasattr(model, "merge_and_unload"):

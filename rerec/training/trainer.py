@@ -14,7 +14,6 @@ from pathlib import Path
 import torch
 from accelerate.utils import gather_object
 from transformers import TrainerCallback
-from transformers.trainer_utils import get_last_checkpoint
 from trl import GRPOTrainer
 from trl.trainer.utils import nanstd
 
@@ -139,13 +138,31 @@ class ReRecTrainer(GRPOTrainer):
     # -- resume ----------------------------------------------------------------------------------------------
     def train(self, resume_from_checkpoint=None, **kwargs):
         if resume_from_checkpoint is True:
-            resume_from_checkpoint = get_last_checkpoint(self.args.output_dir)
+            resume_from_checkpoint = last_complete_checkpoint(Path(self.args.output_dir), self.tracker is not None)
         if resume_from_checkpoint and self.tracker is not None:
             path = Path(resume_from_checkpoint) / CURRICULUM_FILE
             if path.is_file():
                 self.tracker.load_state_dict(json.loads(path.read_text()))
                 logger.info("curriculum state restored from %s", path)
         return super().train(resume_from_checkpoint=resume_from_checkpoint, **kwargs)
+
+
+def last_complete_checkpoint(output_dir: Path, needs_curriculum: bool) -> str | None:
+    """Newest checkpoint whose save finished. Transformers writes `trainer_state.json` last (and rerec the
+    curriculum after it), so a folder without them is a save cut off by a kill: skipped, with a warning."""
+    if not output_dir.is_dir():
+        return None
+    folders = sorted(
+        (p for p in output_dir.glob("checkpoint-*") if p.name.split("-")[-1].isdigit()),
+        key=lambda p: int(p.name.split("-")[-1]),
+        reverse=True,
+    )
+    for folder in folders:
+        complete = (folder / "trainer_state.json").is_file()
+        if complete and (not needs_curriculum or (folder / CURRICULUM_FILE).is_file()):
+            return str(folder)
+        logger.warning("skipping %s: its save did not finish", folder)
+    return None
 
 
 def _common_prefix(a: list[int], b: list[int]) -> int:

@@ -1,0 +1,48 @@
+"""`rerec sft`: a short supervised warm start on KG-path rationales (TRL `SFTTrainer`), before RL.
+
+Optional and measured (see the README): it teaches a small model the answer format and checkable steps; the
+paper warns that SFT alone costs general abilities, which the evaluation's retention suite tracks.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from datasets import Dataset
+from trl import ModelConfig, SFTConfig, SFTTrainer, get_peft_config
+
+from rerec.data.prompts import PromptConfig
+from rerec.training.config import TrainDataArguments
+from rerec.training.data import load_split
+from rerec.training.rationales import rationale
+
+logger = logging.getLogger(__name__)
+
+
+def sft_dataset(data_args: TrainDataArguments, prompt: PromptConfig) -> Dataset:
+    """Prompt-completion rows (conversational): TRL then trains on the completion tokens only."""
+    rows, _ds = load_split(data_args, prompt, "candidates")
+    out = []
+    for row in rows:
+        titles = {c["item_id"]: c["title"] for c in row["candidates"] + row["hinted"]}
+        answer = [{"role": "assistant", "content": rationale(row, titles)}]
+        out.append({"prompt": row["prompt"], "completion": answer})
+    return Dataset.from_list(out)
+
+
+def build_sft_trainer(
+    data_args: TrainDataArguments,
+    prompt: PromptConfig,
+    model_args: ModelConfig,
+    config: SFTConfig,
+    model=None,
+    tokenizer=None,
+) -> SFTTrainer:
+    from rerec.training.run import load_model
+
+    dataset = sft_dataset(data_args, prompt)
+    if model is None:
+        model, tokenizer = load_model(model_args)
+    logger.info("SFT warm start on %d rationales", len(dataset))
+    peft = get_peft_config(model_args) if model_args.use_peft else None
+    return SFTTrainer(model=model, args=config, train_dataset=dataset, processing_class=tokenizer, peft_config=peft)

@@ -1,0 +1,51 @@
+"""Kill a real cpu-demo run with SIGKILL mid-way, resume it, and check it ends at the planned step count."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from rerec.training.trainer import CURRICULUM_FILE, last_complete_checkpoint
+
+
+def test_incomplete_checkpoints_are_skipped(tmp_path):
+    for step, files in [(1, ["trainer_state.json", CURRICULUM_FILE]), (2, ["model.safetensors"])]:
+        folder = tmp_path / f"checkpoint-{step}"
+        folder.mkdir()
+        for name in files:
+            (folder / name).write_text("{}")
+    assert last_complete_checkpoint(tmp_path, needs_curriculum=True) == str(tmp_path / "checkpoint-1")
+    assert last_complete_checkpoint(tmp_path / "missing", needs_curriculum=False) is None
+
+
+@pytest.mark.slow
+def test_sigkill_then_resume_finishes_the_planned_steps(prepared, tmp_path):
+    out = tmp_path / "run"
+    cmd = [
+        sys.executable, "-m", "rerec.cli", "train", "--config", "configs/cpu-demo.yaml", "--prepared", str(prepared),
+        "--output_dir", str(out), "--max_steps", "3", "--save_steps", "1", "--max_completion_length", "16",
+        "--max_queries", "16", "--max_candidates", "4", "--max_facts", "8",
+    ]  # fmt: skip
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.Popen(
+        cmd, cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
+    deadline = time.time() + 600
+    while not last_complete_checkpoint(out, needs_curriculum=True) and time.time() < deadline and proc.poll() is None:
+        time.sleep(1)
+    assert proc.poll() is None, "the run ended before it could be killed"
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    subprocess.run([*cmd, "--resume"], cwd=root, check=True, capture_output=True, timeout=900)
+    final = Path(last_complete_checkpoint(out, needs_curriculum=True))
+    state = json.loads((final / "trainer_state.json").read_text())
+    assert state["global_step"] == 3 and final.name == "checkpoint-3"
+    assert (out / "final" / "model.safetensors").is_file()
+    from transformers import AutoModelForCausalLM
+
+    AutoModelForCausalLM.from_pretrained(out / "final")  # loads: the exported model is intact
