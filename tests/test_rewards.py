@@ -60,6 +60,16 @@ def test_format_and_ndcg():
     assert call(ndcg3, ["\\boxed{Alien; Jaws}"]) == [pytest.approx(1 / math.log2(3))]
 
 
+def test_ndcg_reward_logs_parse_failures_and_hit_rate():
+    logged = {}
+    call(
+        NDCGReward(reader()),
+        ["\\boxed{Jaws}", "\\boxed{Alien}", "none", "\\boxed{Jaws}"],
+        log_metric=logged.__setitem__,
+    )
+    assert logged == {"parse_fail_rate": 0.25, "ground_fail_rate": 0.0, "hit@1": 0.5}
+
+
 def test_candidates_mode_ignores_titles_outside_the_prompt():
     cands = [CANDS[1], CANDS[2]]
     assert call(NDCGReward(reader()), ["\\boxed{Jaws}"], candidates=[cands]) == [0.0]

@@ -60,6 +60,10 @@ class NDCGReward:
         ]
         if log_metric is not None and answers:
             log_metric("parse_fail_rate", sum(not a.boxed for a in answers) / len(answers))
+            hits = [
+                bool(a.ranked) and a.ranked[0] in truth_ids(gt) for a, gt in zip(answers, ground_truth, strict=True)
+            ]
+            log_metric("hit@1", sum(hits) / len(hits))
             boxed = [a for a in answers if a.boxed]
             if boxed:
                 log_metric("ground_fail_rate", sum(not a.ranked or a.ranked[0] is None for a in boxed) / len(boxed))

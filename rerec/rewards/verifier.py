@@ -71,7 +71,8 @@ class Claim:
     other_item: str | None = None
 
 
-def _norm(text: str) -> str:
+def norm_text(text: str) -> str:
+    """Case-folded words separated by single spaces, padded with a space each side for whole-word `in` tests."""
     return " " + " ".join(re.sub(r"[^\w]+", " ", text.casefold()).split()) + " "
 
 
@@ -99,16 +100,16 @@ class StepVerifier:
     ):
         self.graph = graph
         self.items = [i for i in dict.fromkeys(items) if i in catalog]
-        self._titles = {i: _norm(normalize(split_year(catalog[i].title)[0])) for i in self.items}
+        self._titles = {i: norm_text(normalize(split_year(catalog[i].title)[0])) for i in self.items}
         # Named attributes (genres, decades) can be claimed of any item; other entities are reachable only
         # through the facts the prompt showed, i.e. the known items' own entities.
         entities = {e for i in self.items for r in RELATION_WORDS for e in graph.entities(i, r)}
         entities.update(e for r in SELF_EVIDENT for e in graph.entities_of(r))
         labels = dict(labels or {})
-        self._entities = {e: _norm(labels.get(e) or graph.name(e) or e) for e in entities}
+        self._entities = {e: norm_text(labels.get(e) or graph.name(e) or e) for e in entities}
 
     def claims(self, step: str) -> list[Claim]:
-        text = _norm(step)
+        text = norm_text(step)
         items = self._mentions(text, self._titles)
         if not items:
             return []

@@ -70,6 +70,10 @@ class ReRecConfig(GRPOConfig):
         super().__post_init__()
         if not 0 <= self.raae_penalty <= 1:
             raise ValueError("raae_penalty must be in [0, 1]")
+        if self.raae and self.multi_objective_aggregation != "sum_then_normalize":
+            raise ValueError(
+                "raae needs multi_objective_aggregation='sum_then_normalize' (it rescales that advantage)"
+            )
         if not 0 <= self.curriculum_tau <= 1 or not 0 <= self.curriculum_replay <= 1:
             raise ValueError("curriculum_tau and curriculum_replay must be in [0, 1]")
         if self.curriculum_signal not in ("accuracy", "shaped"):

@@ -15,7 +15,7 @@ from collections.abc import Collection, Mapping, Sequence
 from rerec.data.grounding import normalize, split_year
 from rerec.rewards.answer import Answer
 from rerec.rewards.parsing import Segment, segments
-from rerec.rewards.verifier import StepVerifier, _norm
+from rerec.rewards.verifier import StepVerifier, norm_text
 
 
 def wrong_items(answer: Answer, truth: Collection[str]) -> list[str]:
@@ -34,10 +34,10 @@ def incorrect_segments(
 ) -> tuple[list[Segment], int]:
     """`(incorrect segments, number of segments)` of one completion; the box itself is never a segment."""
     steps = segments(text)
-    keys = [_norm(normalize(split_year(titles[i])[0])) for i in wrong_items(answer, truth) if i in titles]
+    keys = [norm_text(normalize(split_year(titles[i])[0])) for i in wrong_items(answer, truth) if i in titles]
     bad = []
     for step in steps:
-        norm = _norm(step.text)
+        norm = norm_text(step.text)
         if any(key.strip() and key in norm for key in keys):
             bad.append(step)
         elif verifier is not None and any(c.verdict == "false" for c in verifier.claims(step.text)):
