@@ -77,6 +77,6 @@ def test_published_demographics_file_loads_against_ml1m():
     assert len(records) == 279
     grounded = sum(g["item_id"] is not None for r in records for g in r["ground_truth"])
     total = sum(len(r["ground_truth"]) for r in records)
-    assert grounded / total > 0.95
+    assert grounded / total > 0.99  # the rewards' TitleIndex: exact, then fuzzy
     assert records[0]["profile"] == {"age_group": "25-34", "gender": None, "occupation": None}
     assert {r["type"] for r in records} == {"demographic"}

@@ -51,7 +51,7 @@ class QASReward:
 
     def target(self, ground_truth: Sequence[dict], conditions: Sequence[dict] | None) -> set:
         if conditions:
-            return {(c["relation"], c["entity"]) for c in conditions}
+            return target_attributes(self.graph, ground_truth, conditions)
         key = tuple(g.get("item_id") for g in ground_truth or ())
         if key not in self._shared:
             if len(self._shared) > 65536:

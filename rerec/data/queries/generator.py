@@ -44,7 +44,7 @@ class QueryGenerator:
         self.graph, self.catalog = ds.graph, ds.catalog
         self.users = [u for u in ds.interactions.users if ds.interactions.positives(u)]
         self.positives = {u: ds.interactions.positives(u) for u in self.users}
-        self.split = self._split_users(sorted(ds.interactions.users))
+        self.split = self._assign(sorted(ds.interactions.users), "users")
         hop_relations = cfg.hop_relations if cfg.hop_relations is not None else ds.hop_relations
         self.conditions = ConditionSampler(self.graph, self.catalog.ids, hop_relations)
         mix = NegativeMix(*cfg.negative_mix)
@@ -70,9 +70,6 @@ class QueryGenerator:
         rng.shuffle(order)
         n_test, n_val = round(len(order) * self.cfg.test_fraction), round(len(order) * self.cfg.val_fraction)
         return {k: "test" if i < n_test else "val" if i < n_test + n_val else "train" for i, k in enumerate(order)}
-
-    def _split_users(self, users: list[str]) -> dict[str, str]:
-        return self._assign(users, "users")
 
     # -- condition-based --------------------------------------------------------------------------------------
     def _condition_queries(self, kind: str, target: int) -> list[dict]:

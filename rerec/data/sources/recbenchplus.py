@@ -8,7 +8,8 @@ are lists of records with `source_user`, `condition_num`, `movieSubset`/`bookSub
 `UserBasedQuery.json`) hold groups whose `query & ground true` lists carry `query` and `movie subset`/`book
 subset`; a query's id is "<group index>-<query index>" as upstream's evaluator numbers them.
 Records come out in rerec's query schema (open mode: no candidates) with every ground-truth title grounded
-to the catalog when one is given; titles that do not ground keep `item_id=None` and are counted.
+to the catalog (the same `TitleIndex` the rewards use) when one is given; titles that do not ground keep
+`item_id=None` and are counted.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import logging
 from pathlib import Path
 
 from rerec.data.catalog import Catalog
+from rerec.data.grounding import TitleIndex
 from rerec.data.validation import DataError, read_text
 
 logger = logging.getLogger(__name__)
@@ -50,7 +52,7 @@ def load_recbench_queries(path: Path, catalog: Catalog | None = None) -> list[di
         raise DataError(path, f"invalid JSON ({err.msg})", line=err.lineno) from None
     if not isinstance(data, list):
         raise DataError(path, "expected a JSON list of records")
-    index = _title_index(catalog)
+    index = TitleIndex(catalog) if catalog is not None else None
     records = (
         _profile_records(path, kind, data, index)
         if kind in ("interest", "demographic")
@@ -62,16 +64,6 @@ def load_recbench_queries(path: Path, catalog: Catalog | None = None) -> list[di
     return records
 
 
-def _title_index(catalog: Catalog | None) -> dict[str, str]:
-    if catalog is None:
-        return {}
-    index: dict[str, str] = {}
-    for item in catalog:
-        for title in (item.display_title, f"{item.title} ({item.year})" if item.year else item.title):
-            index.setdefault(title.casefold(), item.item_id)
-    return index
-
-
 def _field(path: Path, raw: dict, names: tuple[str, ...], where: str):
     for name in names:
         if name in raw:
@@ -79,11 +71,11 @@ def _field(path: Path, raw: dict, names: tuple[str, ...], where: str):
     raise DataError(path, f"{where}: missing field {' or '.join(names)}")
 
 
-def _refs(titles: list[str], index: dict[str, str]) -> list[dict]:
-    return [{"item_id": index.get(str(t).strip().casefold()), "title": str(t)} for t in titles]
+def _refs(titles: list[str], index: TitleIndex | None) -> list[dict]:
+    return [{"item_id": index.ground(str(t)) if index else None, "title": str(t)} for t in titles]
 
 
-def _condition_record(path: Path, kind: str, position: int, raw: dict, index: dict[str, str]) -> dict:
+def _condition_record(path: Path, kind: str, position: int, raw: dict, index: TitleIndex | None) -> dict:
     if not isinstance(raw, dict):
         raise DataError(path, f"record {position} is not an object")
     where = f"record {position}"
@@ -95,9 +87,8 @@ def _condition_record(path: Path, kind: str, position: int, raw: dict, index: di
     false = {(h.get("relation"), h.get("original person")): h for h in raw.get("misinformed") or []}
     conditions = []
     for relation, entity in relations:
-        via = [
-            index.get(str(h.get("movie", h.get("book", ""))).casefold()) for h in hints if h.get("person") == entity
-        ]
+        hinted = [str(h.get("movie", h.get("book", ""))) for h in hints if h.get("person") == entity]
+        via = [ref["item_id"] for ref in _refs(hinted, index)]
         wrong = false.get((relation, entity))
         conditions.append(
             {
@@ -111,7 +102,7 @@ def _condition_record(path: Path, kind: str, position: int, raw: dict, index: di
     )
 
 
-def _profile_records(path: Path, kind: str, groups: list, index: dict[str, str]) -> list[dict]:
+def _profile_records(path: Path, kind: str, groups: list, index: TitleIndex | None) -> list[dict]:
     records = []
     for g, group in enumerate(groups):
         if not isinstance(group, dict):
