@@ -22,6 +22,7 @@ from rerec.rewards.accuracy import truth_ids
 from rerec.rewards.answer import AnswerReader
 from rerec.rewards.verifier import StepVerifier
 from rerec.training.curriculum import CurriculumSampler, CurriculumSettings, DifficultyTracker
+from rerec.training.offsets import byte_level_offsets
 from rerec.training.raae import incorrect_segments, token_mask
 
 logger = logging.getLogger(__name__)
@@ -119,13 +120,12 @@ class ReRecTrainer(GRPOTrainer):
             bad_segments, all_segments = bad_segments + len(bad), all_segments + total
             if not bad:
                 continue
-            enc = self.processing_class(text, add_special_tokens=False, return_offsets_mapping=True)
-            n = _common_prefix(enc["input_ids"], ids[i].tolist())
-            if n < len(enc["input_ids"]):
-                mismatched += 1  # re-tokenisation diverges: tokens from there on keep GRPO's advantage
-            if n == 0:
+            offsets, complete = self._offsets(ids[i].tolist(), text)
+            mismatched += not complete  # tokens past the divergence keep GRPO's advantage
+            if not offsets:
                 continue
-            hit = torch.tensor(token_mask(enc["offset_mapping"][:n], bad), device=advantages.device)
+            n = len(offsets)
+            hit = torch.tensor(token_mask(offsets, bad), device=advantages.device)
             shift = self.args.raae_penalty * reward[i].abs() / scale[i]
             advantages[i, :n] -= shift * hit
             bad_tokens += int(hit.sum())
@@ -134,6 +134,16 @@ class ReRecTrainer(GRPOTrainer):
         metrics["raae/penalized_token_share"].append(bad_tokens / max(1, int(mask.sum())))
         metrics["raae/offset_mismatch"].append(mismatched / max(1, len(inputs)))
         return advantages
+
+    def _offsets(self, ids: list[int], text: str) -> tuple[list[tuple[int, int]], bool]:
+        """`(spans, complete)`: each generated token's character span in `text`, from the tokens' own bytes when
+        the tokenizer is byte-level BPE, else by re-tokenising `text` — then only up to the first differing id."""
+        mapped = byte_level_offsets(self.processing_class, ids)
+        if mapped is not None and mapped[0] == text:
+            return mapped[1], True
+        enc = self.processing_class(text, add_special_tokens=False, return_offsets_mapping=True)
+        n = _common_prefix(enc["input_ids"], ids)
+        return list(enc["offset_mapping"][:n]), n == len(enc["input_ids"])
 
     # -- resume ----------------------------------------------------------------------------------------------
     def train(self, resume_from_checkpoint=None, **kwargs):

@@ -1,0 +1,40 @@
+"""Character spans of generated tokens, read from the tokens themselves.
+
+Re-tokenising a decoded completion does not give back the sampled ids when sampling produced a split the
+tokenizer would not write ("esc" + "ape" for "escape"), and every token after that point would lose its span.
+For byte-level BPE tokenizers (GPT-2, SmolLM2, Qwen, Llama 3) each token *is* a byte string, so the spans come
+from the vocabulary's own bytes; other tokenizers fall back to re-tokenisation (`None` here).
+"""
+
+from __future__ import annotations
+
+import functools
+
+from tokenizers import decoders
+from transformers.convert_slow_tokenizer import bytes_to_unicode
+
+
+@functools.lru_cache(maxsize=1)
+def _byte_of() -> dict[str, int]:
+    return {char: byte for byte, char in bytes_to_unicode().items()}
+
+
+def byte_level_offsets(tokenizer, ids: list[int]) -> tuple[str, list[tuple[int, int]]] | None:
+    """`(text, spans)`: the completion without special tokens, as `decode(skip_special_tokens=True)` gives it,
+    and each token's `(start, end)` character span in it (empty for special tokens)."""
+    backend = getattr(tokenizer, "backend_tokenizer", None)
+    if backend is None or not isinstance(backend.decoder, decoders.ByteLevel):
+        return None
+    byte_of, special = _byte_of(), set(tokenizer.all_special_ids)
+    pieces = [
+        b"" if tid in special else bytes(byte_of[c] for c in token if c in byte_of)
+        for tid, token in zip(ids, tokenizer.convert_ids_to_tokens(ids), strict=True)
+    ]
+    data = b"".join(pieces)
+    text = data.decode("utf-8", errors="replace")
+    spans, position = [], 0
+    for piece in pieces:
+        start = len(data[:position].decode("utf-8", errors="ignore"))
+        position += len(piece)
+        spans.append((start, len(data[:position].decode("utf-8", errors="ignore"))))
+    return text, spans
