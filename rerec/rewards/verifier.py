@@ -71,6 +71,11 @@ class Claim:
     other_item: str | None = None
 
 
+def title_key(title: str) -> str:
+    """How a title is looked for inside a step: normalised, without its year, in `norm_text` form."""
+    return norm_text(normalize(split_year(title)[0]))
+
+
 def norm_text(text: str) -> str:
     """Case-folded words separated by single spaces, padded with a space each side for whole-word `in` tests."""
     return " " + " ".join(re.sub(r"[^\w]+", " ", text.casefold()).split()) + " "
@@ -100,7 +105,7 @@ class StepVerifier:
     ):
         self.graph = graph
         self.items = [i for i in dict.fromkeys(items) if i in catalog]
-        self._titles = {i: norm_text(normalize(split_year(catalog[i].title)[0])) for i in self.items}
+        self._titles = {i: title_key(catalog[i].title) for i in self.items}
         # Named attributes (genres, decades) can be claimed of any item; other entities are reachable only
         # through the facts the prompt showed, i.e. the known items' own entities.
         entities = {e for i in self.items for r in RELATION_WORDS for e in graph.entities(i, r)}

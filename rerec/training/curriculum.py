@@ -47,6 +47,7 @@ class DifficultyTracker:
         self.stuck: dict[int, int] = {}
         self.parked_until: dict[int, int] = {}
         self.round = 0
+        self._means: dict[str, float] | None = None  # per-bucket mean difficulty, rebuilt after a change
 
     def __len__(self) -> int:
         return len(self.buckets)
@@ -57,15 +58,20 @@ class DifficultyTracker:
             return
         d = sum(1.0 - r for r in clipped) / len(clipped)
         self.difficulty[index] = d
+        self._means = None
         self.stuck[index] = self.stuck.get(index, 0) + 1 if d >= 1.0 else 0
         if self.stuck[index] >= self.settings.park_after:
             self.parked_until[index] = self.round + self.settings.park_rounds
             self.stuck[index] = 0
 
     def prior(self, index: int) -> float:
-        bucket = self.buckets[index]
-        seen = [d for i, d in self.difficulty.items() if self.buckets[i] == bucket]
-        return sum(seen) / len(seen) if seen else self.static[index]
+        # Computed once per change, not per look-up: a round sorts every unseen query by its prior.
+        if self._means is None:
+            totals: dict[str, list[float]] = {}
+            for i, d in self.difficulty.items():
+                totals.setdefault(self.buckets[i], []).append(d)
+            self._means = {bucket: sum(ds) / len(ds) for bucket, ds in totals.items()}
+        return self._means.get(self.buckets[index], self.static[index])
 
     def get(self, index: int) -> float:
         return self.difficulty[index] if index in self.difficulty else self.prior(index)
@@ -98,6 +104,7 @@ class DifficultyTracker:
 
     def load_state_dict(self, state: dict) -> None:
         self.difficulty = {int(k): float(v) for k, v in state["difficulty"].items()}
+        self._means = None
         self.stuck = {int(k): int(v) for k, v in state["stuck"].items()}
         self.parked_until = {int(k): int(v) for k, v in state["parked_until"].items()}
         self.round = int(state["round"])

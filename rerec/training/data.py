@@ -18,6 +18,11 @@ def hinted_titles(record: dict, ds: RecDataset) -> dict[str, str]:
     return {i: ds.catalog[i].display_title for i in sorted(ids) if i in ds.catalog}
 
 
+def row_titles(row: dict) -> dict[str, str]:
+    """Item id -> title for everything a training row's prompt names: shown candidates and hinted items."""
+    return {c["item_id"]: c["title"] for c in list(row["candidates"]) + list(row["hinted"])}
+
+
 def training_rows(records: list[dict], ds: RecDataset, prompt: PromptConfig, mode: str) -> list[dict]:
     rows = []
     for index, record in enumerate(records):

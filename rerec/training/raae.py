@@ -12,10 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 
-from rerec.data.grounding import normalize, split_year
 from rerec.rewards.answer import Answer
 from rerec.rewards.parsing import Segment, segments
-from rerec.rewards.verifier import StepVerifier, norm_text
+from rerec.rewards.verifier import StepVerifier, norm_text, title_key
 
 
 def wrong_items(answer: Answer, truth: Collection[str]) -> list[str]:
@@ -34,7 +33,7 @@ def incorrect_segments(
 ) -> tuple[list[Segment], int]:
     """`(incorrect segments, number of segments)` of one completion; the box itself is never a segment."""
     steps = segments(text)
-    keys = [norm_text(normalize(split_year(titles[i])[0])) for i in wrong_items(answer, truth) if i in titles]
+    keys = [title_key(titles[i]) for i in wrong_items(answer, truth) if i in titles]
     bad = []
     for step in steps:
         norm = norm_text(step.text)

@@ -13,7 +13,7 @@ from trl import ModelConfig, SFTConfig, SFTTrainer, get_peft_config
 
 from rerec.data.prompts import PromptConfig
 from rerec.training.config import TrainDataArguments
-from rerec.training.data import load_split
+from rerec.training.data import load_split, row_titles
 from rerec.training.rationales import rationale
 
 logger = logging.getLogger(__name__)
@@ -24,8 +24,7 @@ def sft_dataset(data_args: TrainDataArguments, prompt: PromptConfig) -> Dataset:
     rows, _ds = load_split(data_args, prompt, "candidates")
     out = []
     for row in rows:
-        titles = {c["item_id"]: c["title"] for c in row["candidates"] + row["hinted"]}
-        answer = [{"role": "assistant", "content": rationale(row, titles)}]
+        answer = [{"role": "assistant", "content": rationale(row, row_titles(row))}]
         out.append({"prompt": row["prompt"], "completion": answer})
     return Dataset.from_list(out)
 

@@ -22,6 +22,7 @@ from rerec.rewards.accuracy import truth_ids
 from rerec.rewards.answer import AnswerReader
 from rerec.rewards.verifier import StepVerifier
 from rerec.training.curriculum import CurriculumSampler, CurriculumSettings, DifficultyTracker
+from rerec.training.data import row_titles
 from rerec.training.offsets import byte_level_offsets
 from rerec.training.raae import incorrect_segments, token_mask
 
@@ -110,11 +111,16 @@ class ReRecTrainer(GRPOTrainer):
         advantages = output["advantages"].unsqueeze(1).expand_as(mask).clone().float()
         texts = self.processing_class.batch_decode(ids, skip_special_tokens=True)
         bad_segments = all_segments = bad_tokens = mismatched = 0
+        verifiers: dict[int, StepVerifier] = {}  # a query's G rollouts share one
         for i, (row, text) in enumerate(zip(inputs, texts, strict=True)):
             if torch.isnan(reward[i]):
                 continue
-            titles = {c["item_id"]: c["title"] for c in list(row["candidates"]) + list(row["hinted"])}
-            verifier = StepVerifier(self.graph, self.catalog, titles, None) if self.facts else None
+            titles = row_titles(row)
+            verifier = None
+            if self.facts:
+                if row["query_index"] not in verifiers:
+                    verifiers[row["query_index"]] = StepVerifier(self.graph, self.catalog, titles)
+                verifier = verifiers[row["query_index"]]
             answer = self.reader.read(text, row["candidates"])
             bad, total = incorrect_segments(text, answer, truth_ids(row["ground_truth"]), titles, verifier)
             bad_segments, all_segments = bad_segments + len(bad), all_segments + total
