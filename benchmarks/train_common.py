@@ -23,7 +23,7 @@ def run_kwargs(output_dir: str, steps: int, completion: int) -> dict:
 
 
 def run_config(output_dir: str, steps: int, completion: int, **overrides) -> ReRecConfig:
-    return ReRecConfig(**run_kwargs(output_dir, steps, completion), **overrides)
+    return ReRecConfig(**{**run_kwargs(output_dir, steps, completion), **overrides})
 
 
 def inputs(prepared: str, max_queries: int) -> tuple[TrainDataArguments, RewardConfig, PromptConfig, ModelConfig]:

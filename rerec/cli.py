@@ -6,6 +6,10 @@ Usage (copy-paste):
     rerec prepare --dataset ml-100k --out runs/ml100k --json   # ... and print summary.json
     rerec prepare --dataset custom --data_dir my_catalog/ --out runs/mine   # your own files (docs/data-format.md)
     rerec sft --config configs/cpu-sft.yaml                    # warm start: answer format + checkable steps
+    rerec eval --model_name_or_path runs/cpu-demo/final --split test --max_queries 90 --output_dir runs/eval/x
+    rerec eval --baseline popularity --split test --output_dir runs/eval/popularity   # random, lightgcn, bm25, ...
+    rerec report runs/eval/base runs/eval/grpo-seed0 runs/eval/grpo-seed1 --out reports/demo   # table + plots
+    rerec retention --model_name_or_path runs/cpu-sft/final --output_dir runs/retention/sft  # general skills kept?
     rerec train --config configs/cpu-demo.yaml                 # GRPO + QAS/PAS rewards + RAAE + curriculum
     rerec train --config configs/cpu-demo.yaml --resume        # continue after a crash or kill
     rerec train --config configs/cpu-demo.yaml --raae false --curriculum false --qas false --pas false  # GRPO
@@ -66,19 +70,61 @@ def _train(rest: list[str], resume: bool) -> int:
 
 
 def _sft(rest: list[str]) -> int:
-    from trl import ModelConfig, SFTConfig, TrlParser
+    from trl import ModelConfig, TrlParser
 
     from rerec.data.prompts import PromptConfig
-    from rerec.training.config import TrainDataArguments
+    from rerec.training.config import TrainDataArguments, WarmStartConfig
     from rerec.training.run import export
     from rerec.training.sft import build_sft_trainer
 
-    parser = TrlParser((TrainDataArguments, PromptConfig, ModelConfig, SFTConfig), prog="rerec sft")
+    parser = TrlParser((TrainDataArguments, PromptConfig, ModelConfig, WarmStartConfig), prog="rerec sft")
     data, prompt, model, config = parser.parse_args_and_config(args=rest)
     trainer = build_sft_trainer(data, prompt, model, config)
     trainer.train(resume_from_checkpoint=config.resume_from_checkpoint)
     final = export(trainer, Path(config.output_dir) / "final")
     print(f"warm-started model in {final}; train on it with --model_name_or_path {final}")
+    return 0
+
+
+def _eval(rest: list[str]) -> int:
+    from trl import ModelConfig, TrlParser
+
+    from rerec.data.prompts import PromptConfig
+    from rerec.eval.harness import EvalConfig, evaluate
+    from rerec.training.config import TrainDataArguments
+    from rerec.training.run import load_model
+
+    parser = TrlParser((TrainDataArguments, PromptConfig, ModelConfig, EvalConfig), prog="rerec eval")
+    data, prompt, model_args, cfg = parser.parse_args_and_config(args=rest)
+    model, tokenizer = (None, None) if cfg.baseline else load_model(model_args)
+    metrics = evaluate(data, prompt, cfg, model_args.model_name_or_path or "smollm2-135m-instruct", model, tokenizer)
+    print((Path(cfg.output_dir) / "metrics.md").read_text(), end="")
+    print(f"{metrics['all']['n']} predictions and metrics in {cfg.output_dir}")
+    return 0
+
+
+def _retention(rest: list[str]) -> int:
+    from trl import ModelConfig, TrlParser
+
+    from rerec.eval.retention import RetentionConfig, run_retention
+    from rerec.training.run import load_model
+
+    parser = TrlParser((ModelConfig, RetentionConfig), prog="rerec retention")
+    model_args, cfg = parser.parse_args_and_config(args=rest)
+    model, tokenizer = load_model(model_args)
+    result = run_retention(cfg, model, tokenizer)
+    for name, row in result.items():
+        print(f"{name:<12} {row['passed']:>3}/{row['n']:<3} {row['rate']:.3f}")
+    print(f"answers and pass rates in {cfg.output_dir}")
+    return 0
+
+
+def _report(folders: list[str], out: str, metrics: list[str], title: str) -> int:
+    from rerec.eval.report import write_report
+
+    path = write_report([Path(f) for f in folders], Path(out), metrics, title)
+    print(path.read_text(), end="")
+    print(f"report, JSON and plots in {out}")
     return 0
 
 
@@ -124,6 +170,13 @@ def build_parser() -> argparse.ArgumentParser:
     prep.add_argument("--json", action="store_true", help="print summary.json")
     train = sub.add_parser("train", help="GRPO/ReRec fine-tuning (--config configs/cpu-demo.yaml)", add_help=False)
     train.add_argument("--resume", action="store_true", help="continue from the last checkpoint in output_dir")
+    sub.add_parser("eval", help="generate and score answers on a prepared split, per query type", add_help=False)
+    sub.add_parser("retention", help="general-ability probes (format rules, word problems)", add_help=False)
+    report = sub.add_parser("report", help="methods x query types table from `rerec eval` folders")
+    report.add_argument("folders", nargs="+", help="eval output folders; '<method>-seed<N>' pools seeds")
+    report.add_argument("--out", required=True, help="folder for report.md, report.json and the plots")
+    report.add_argument("--metrics", nargs="+", default=["hit@1", "format"], help="metrics to tabulate")
+    report.add_argument("--title", default="rerec results", help="report heading")
     sub.add_parser(
         "sft", help="supervised warm start on KG-path rationales (--config configs/cpu-sft.yaml)", add_help=False
     )
@@ -139,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args, rest = parser.parse_known_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format=LOG_FORMAT)
-    if args.command not in ("prepare", "train", "sft") and rest:
+    if args.command not in ("prepare", "train", "sft", "eval", "retention") and rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     try:
         if args.command == "prepare":
@@ -148,6 +201,12 @@ def main(argv: list[str] | None = None) -> int:
             return _train(rest, args.resume)
         if args.command == "sft":
             return _sft(rest)
+        if args.command == "eval":
+            return _eval(rest)
+        if args.command == "retention":
+            return _retention(rest)
+        if args.command == "report":
+            return _report(args.folders, args.out, args.metrics, args.title)
         if args.command == "data":
             return _fetch(args.name)
         return _assets(args.convert_model)

@@ -38,6 +38,33 @@ def prepared(tmp_path_factory) -> Path:
     return out
 
 
+@pytest.fixture(scope="session")
+def tokenizer():
+    """The real SmolLM2 tokenizer (from the GGUF), left-padding as in generation."""
+    from transformers import AutoTokenizer
+
+    from rerec.assets import smollm2_gguf
+
+    gguf = smollm2_gguf()
+    tok = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+    tok.padding_side = "left"
+    return tok
+
+
+def tiny_model(tokenizer):
+    """A 2-layer random Llama over the real vocabulary: fast enough to train and generate in unit tests."""
+    import torch
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    torch.manual_seed(0)
+    config = LlamaConfig(
+        vocab_size=len(tokenizer), hidden_size=8, intermediate_size=32, num_hidden_layers=2, num_attention_heads=4,
+        num_key_value_heads=2, max_position_embeddings=2048, pad_token_id=tokenizer.pad_token_id,
+        eos_token_id=tokenizer.eos_token_id, tie_word_embeddings=True,
+    )  # fmt: skip
+    return LlamaForCausalLM(config)
+
+
 def write_tiny_source(folder: Path) -> Path:
     """A small catalog in the generic format: 12 books, 2 authors, a publisher relation, 6 readers."""
     folder.mkdir(parents=True, exist_ok=True)

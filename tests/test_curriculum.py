@@ -9,7 +9,11 @@ from rerec.training.curriculum import CurriculumSampler, CurriculumSettings, Dif
 
 def tracker(n=10, **settings) -> DifficultyTracker:
     kinds = ["explicit"] * (n // 2) + ["implicit"] * (n - n // 2)
-    return DifficultyTracker(kinds, [1] * n, CurriculumSettings(**{"min_active": 2, **settings}))
+    return DifficultyTracker(kinds, [1] * n, CurriculumSettings(**{"min_active": 2, "round_size": 100, **settings}))
+
+
+def sampler(t: DifficultyTracker, batch_size: int = 2) -> CurriculumSampler:
+    return CurriculumSampler(t, 1, batch_size, 1, seed=0)
 
 
 def test_difficulty_and_bucket_priors():
@@ -25,7 +29,7 @@ def test_rounds_order_easy_to_hard_and_drop_mastered():
     t = tracker(replay=0.0)
     for i, d in enumerate([0.9, 0.5, 0.05, 0.3, 0.7, 0.6, 0.2, 0.8, 0.4, 0.0]):
         t.update(i, [1 - d])
-    order = CurriculumSampler(t, 1, 2, 1, seed=0).round_order()
+    order = sampler(t).next_round()
     assert order == [6, 3, 8, 1, 5, 4, 7, 0]  # 2 (0.05) and 9 (0.0) mastered, the rest ascending
 
 
@@ -33,18 +37,20 @@ def test_replay_readmits_some_mastered():
     t = tracker(replay=0.5)
     for i in range(10):
         t.update(i, [1.0 if i < 6 else 0.5])  # six mastered, four at 0.5
-    order = CurriculumSampler(t, 1, 2, 1, seed=0).round_order()
+    order = sampler(t).next_round()
     assert len(order) == 4 + 2 and sum(i < 6 for i in order) == 2
 
 
 def test_parking_and_revisit():
-    t = tracker(park_after=2, park_rounds=2)
+    t = tracker(park_after=2, park_epochs=1)
     t.update(3, [0.0, 0.0])
     assert not t.parked(3)
     t.update(3, [0.0])
     assert t.parked(3) and t.counts()["parked"] == 1
-    assert 3 not in CurriculumSampler(t, 1, 2, 1, seed=0).round_order()
-    t.round += 2
+    assert 3 not in sampler(t).next_round()
+    t.epoch += 1
+    assert t.parked(3)  # the rest of this epoch and one more
+    t.epoch += 1
     assert not t.parked(3)
 
 
@@ -52,7 +58,32 @@ def test_fallback_to_the_full_set():
     t = tracker(min_active=5)
     for i in range(8):
         t.update(i, [1.0])  # 8 of 10 mastered, 2 active < 5
-    assert sorted(CurriculumSampler(t, 1, 2, 1, seed=0).round_order()) == list(range(10))
+    assert sorted(sampler(t).next_round()) == list(range(10))
+
+
+def test_rounds_are_short_and_an_epoch_visits_each_query_once():
+    t = tracker(n=10, round_size=4, replay=0.0)
+    s = sampler(t)
+    indices = list(s)  # one pass = len(RepeatSampler) = 5 chunks of 2
+    assert sorted(indices) == list(range(10)) and t.round == 3  # rounds of 4, 4, then the last 2
+    assert set(indices[:4]) < set(range(5))  # explicit queries (prior 0.5) before implicit ones (0.7)
+    t.update(9, [0.0])  # implicit query 9 turns out hard; the others turn out easy
+    for i in range(9):
+        t.update(i, [0.5])
+    assert t.visited == set(range(10))
+    first = s.next_round()  # a new epoch, re-sorted by what was measured: the hard query waits
+    assert t.epoch == 1 and len(first) == 4 and 9 not in first
+
+
+def test_a_mastered_bucket_skips_its_unseen_queries():
+    t = tracker(n=20, bucket_min_seen=3, replay=0.0)  # explicit 0-9, implicit 10-19
+    for i in range(3):
+        t.update(i, [1.0])  # three explicit/1 queries solved by every rollout
+    assert all(t.bucket_mastered(i) for i in range(3, 10)) and not t.bucket_mastered(10)
+    assert t.counts() == {"kept": 10, "mastered": 3, "bucket_mastered": 7, "parked": 0, "seen": 3, "epoch": 0}
+    assert sorted(sampler(t).next_round()) == list(range(10, 20))
+    t.update(3, [0.0])  # one explicit query fails after all: the bucket mean rises above tau
+    assert not t.bucket_mastered(4)
 
 
 def test_layout_and_length_match_repeat_sampler():
@@ -72,7 +103,7 @@ def test_state_round_trip():
     t = tracker()
     t.update(1, [0.0, 0.0])
     t.update(1, [0.0])
-    t.round = 4
+    t.round, t.epoch, t.visited = 4, 2, {1, 5}
     other = tracker()
     other.load_state_dict(t.state_dict())
     assert other.state_dict() == t.state_dict() and other.parked(1) == t.parked(1)

@@ -1,16 +1,4 @@
-import pytest
-
 from rerec.training.offsets import byte_level_offsets
-
-
-@pytest.fixture(scope="module")
-def tokenizer():
-    from transformers import AutoTokenizer
-
-    from rerec.assets import smollm2_gguf
-
-    gguf = smollm2_gguf()
-    return AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
 
 
 def test_spans_follow_the_sampled_tokens_even_when_non_canonical(tokenizer):

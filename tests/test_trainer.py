@@ -4,42 +4,20 @@ ReRec components, on the real prepared benchmark."""
 from __future__ import annotations
 
 import itertools
+import json
 
 import pytest
 import torch
 
 pytest.importorskip("trl")
 
+from conftest import tiny_model  # noqa: E402
 from trl import ModelConfig  # noqa: E402
 
 from rerec.data.prompts import PromptConfig  # noqa: E402
 from rerec.rewards.shaping import RewardConfig  # noqa: E402
 from rerec.training.config import ReRecConfig, TrainDataArguments  # noqa: E402
 from rerec.training.run import build_trainer  # noqa: E402
-
-
-@pytest.fixture(scope="session")
-def tokenizer(tmp_path_factory):
-    from transformers import AutoTokenizer
-
-    from rerec.assets import smollm2_gguf
-
-    gguf = smollm2_gguf()
-    tok = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
-    tok.padding_side = "left"
-    return tok
-
-
-def tiny_model(tokenizer):
-    from transformers import LlamaConfig, LlamaForCausalLM
-
-    torch.manual_seed(0)
-    config = LlamaConfig(
-        vocab_size=len(tokenizer), hidden_size=8, intermediate_size=32, num_hidden_layers=2, num_attention_heads=4,
-        num_key_value_heads=2, max_position_embeddings=2048, pad_token_id=tokenizer.pad_token_id,
-        eos_token_id=tokenizer.eos_token_id, tie_word_embeddings=True,
-    )  # fmt: skip
-    return LlamaForCausalLM(config)
 
 
 def length_reward(completions, **kwargs) -> list[float]:
@@ -72,6 +50,10 @@ def test_two_steps_for_every_combination(prepared, tokenizer, tmp_path, qas, pas
     assert ("rewards/qas_reward/mean" in logs) == qas and ("rewards/pas_reward/mean" in logs) == pas
     assert ("raae/penalized_token_share" in logs) == raae
     assert ("curriculum/kept" in logs) == curriculum
+    split = [entry for entry in trainer.state.log_history if "time/update_s" in entry]
+    assert len(split) == 2 and all(e["time/generation_s"] > 0 and e["time/tokens_per_s"] > 0 for e in split)
+    lines = [json.loads(line) for line in (tmp_path / "out" / "metrics.jsonl").read_text().splitlines()]
+    assert [e["step"] for e in lines if "reward" in e] == [1, 2]
     if curriculum:
         assert trainer.tracker.counts()["seen"] > 0
 
@@ -94,3 +76,23 @@ def test_sft_warm_start_two_steps(prepared, tokenizer, tmp_path):
     trainer.train()
     assert any(not torch.equal(a, b) for a, b in zip(before, model.parameters(), strict=True))
     assert "train_loss" in {k for entry in trainer.state.log_history for k in entry}
+
+
+def test_report_to_auto_turns_on_the_installed_trackers(tmp_path, monkeypatch):
+    import rerec.training.config as config_module
+
+    def config():
+        return ReRecConfig(
+            output_dir=str(tmp_path), use_cpu=True, bf16=False, per_device_train_batch_size=2, num_generations=2
+        )
+
+    monkeypatch.setattr(config_module, "available_trackers", lambda: [])
+    assert config().report_to == []
+    monkeypatch.setattr(config_module, "available_trackers", lambda: ["tensorboard"])
+    assert config().report_to == ["tensorboard"]
+    assert (
+        ReRecConfig(
+            output_dir=str(tmp_path), use_cpu=True, report_to="none", num_generations=2, per_device_train_batch_size=2
+        ).report_to
+        == []
+    )

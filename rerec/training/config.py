@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from trl import GRPOConfig
+from trl import GRPOConfig, SFTConfig
 
 from rerec.config import QUERY_TYPES
+from rerec.training.metrics_log import available_trackers
 
 
 @dataclass
@@ -19,7 +20,9 @@ class TrainDataArguments:
 
     prepared: str = field(default="runs/ml100k", metadata={"help": "Folder written by `rerec prepare`."})
     query_types: list[str] | None = field(default=None, metadata={"help": f"Train on these types (of {QUERY_TYPES})."})
-    max_queries: int | None = field(default=None, metadata={"help": "Use at most this many training queries."})
+    max_queries: int | None = field(
+        default=None, metadata={"help": "Use at most this many training queries, taken round-robin over types."}
+    )
 
     def __post_init__(self) -> None:
         unknown = set(self.query_types or ()) - set(QUERY_TYPES)
@@ -30,7 +33,28 @@ class TrainDataArguments:
 
 
 @dataclass
-class ReRecConfig(GRPOConfig):
+class AutoReportTo:
+    """Mixin for a transformers `TrainingArguments` subclass: `report_to` defaults to `"auto"`, the installed ones
+    of TensorBoard and trackio (transformers' own default, `"none"`, would hide the curves unless asked)."""
+
+    report_to: None | str | list[str] = field(
+        default="auto",
+        metadata={"help": "'auto' (TensorBoard/trackio when installed), 'none', 'all' or integration names."},
+    )
+
+    def __post_init__(self) -> None:
+        if self.report_to in ("auto", ["auto"]):
+            self.report_to = available_trackers() or "none"
+        super().__post_init__()
+
+
+@dataclass
+class WarmStartConfig(AutoReportTo, SFTConfig):
+    """`rerec sft`'s configuration: TRL's `SFTConfig` with `report_to: auto`."""
+
+
+@dataclass
+class ReRecConfig(AutoReportTo, GRPOConfig):
     r"""
     Configuration for [`ReRecTrainer`]: every [`~trl.GRPOConfig`] field, plus:
 
@@ -48,8 +72,10 @@ class ReRecConfig(GRPOConfig):
         Share of mastered queries re-admitted to each round, against forgetting.
     curriculum_park_after (`int`, *optional*, defaults to `2`):
         Park a query after this many consecutive looks at difficulty 1.
-    curriculum_park_rounds (`int`, *optional*, defaults to `2`):
-        Rounds a parked query sits out.
+    curriculum_park_epochs (`int`, *optional*, defaults to `1`):
+        Epochs a parked query sits out after the current one.
+    curriculum_round_size (`int`, *optional*, defaults to `64`):
+        Queries per round; each round re-sorts the unvisited queries by their latest difficulty.
     curriculum_min_active (`int`, *optional*, defaults to `8`):
         Fewer active queries than this and a round takes the whole set.
     curriculum_signal (`str`, *optional*, defaults to `"accuracy"`):
@@ -62,7 +88,8 @@ class ReRecConfig(GRPOConfig):
     curriculum_tau: float = field(default=0.1, metadata={"help": "Mastery threshold on difficulty."})
     curriculum_replay: float = field(default=0.1, metadata={"help": "Replay share of mastered queries."})
     curriculum_park_after: int = field(default=2, metadata={"help": "Looks at difficulty 1 before parking."})
-    curriculum_park_rounds: int = field(default=2, metadata={"help": "Rounds a parked query sits out."})
+    curriculum_park_epochs: int = field(default=1, metadata={"help": "Epochs a parked query sits out."})
+    curriculum_round_size: int = field(default=64, metadata={"help": "Queries per re-sorted round."})
     curriculum_min_active: int = field(default=8, metadata={"help": "Below this, a round uses every query."})
     curriculum_signal: str = field(default="accuracy", metadata={"help": "'accuracy' or 'shaped'."})
 
@@ -78,5 +105,7 @@ class ReRecConfig(GRPOConfig):
             raise ValueError("curriculum_tau and curriculum_replay must be in [0, 1]")
         if self.curriculum_signal not in ("accuracy", "shaped"):
             raise ValueError("curriculum_signal must be 'accuracy' or 'shaped'")
-        if self.curriculum_park_after < 1 or self.curriculum_park_rounds < 0 or self.curriculum_min_active < 1:
-            raise ValueError("curriculum_park_after >= 1, curriculum_park_rounds >= 0, curriculum_min_active >= 1")
+        if self.curriculum_park_after < 1 or self.curriculum_park_epochs < 0 or self.curriculum_min_active < 1:
+            raise ValueError("curriculum_park_after >= 1, curriculum_park_epochs >= 0, curriculum_min_active >= 1")
+        if self.curriculum_round_size < 1:
+            raise ValueError("curriculum_round_size must be >= 1 (a round holds at least one step's queries anyway)")

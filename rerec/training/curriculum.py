@@ -2,11 +2,14 @@
 
 `DifficultyTracker` turns each query's group rewards into `d = mean(1 - r)` (r clipped to [0, 1]); unseen
 queries take the mean difficulty of seen queries of the same type and condition count (a static prior until
-one is seen). `CurriculumSampler` yields *rounds*: the active queries (not mastered, not parked) plus a replay
-share of mastered ones, ordered easy to hard; each round is recomputed from the latest difficulties, so the
-curriculum reacts within an epoch. Queries stuck at d = 1 for `park_after` consecutive looks are parked for
-`park_rounds` rounds. When fewer than `min_active` remain, a round takes the whole set. The index layout is
-TRL's `RepeatSampler`'s, which `GRPOTrainer` relies on to form groups.
+one is seen). An *epoch* visits every query at most once, as the paper's does, but in short *rounds* of
+`round_size` queries: each round takes the easiest active queries not yet visited this epoch, from the latest
+difficulties, plus a replay share of mastered ones. So the order reacts within minutes rather than after a pass
+over thousands of queries. Active means: not mastered (`d < tau`), not parked, and not in a mastered bucket
+(unseen, but the bucket's seen queries average below `tau`: the model already solves that kind). Queries stuck
+at d = 1 for `park_after` consecutive looks sit out the rest of the epoch and `park_epochs` more. When fewer than
+`min_active` queries are active, an epoch takes the whole set. The index layout is TRL's `RepeatSampler`'s,
+which `GRPOTrainer` relies on to form groups.
 """
 
 from __future__ import annotations
@@ -32,8 +35,10 @@ class CurriculumSettings:
     tau: float = 0.1
     replay: float = 0.1
     park_after: int = 2
-    park_rounds: int = 2
+    park_epochs: int = 1
     min_active: int = 8
+    round_size: int = 64
+    bucket_min_seen: int = 4  # seen queries before a bucket's mean may mark its unseen queries mastered
 
 
 class DifficultyTracker:
@@ -46,8 +51,10 @@ class DifficultyTracker:
         self.difficulty: dict[int, float] = {}
         self.stuck: dict[int, int] = {}
         self.parked_until: dict[int, int] = {}
+        self.visited: set[int] = set()  # this epoch
         self.round = 0
-        self._means: dict[str, float] | None = None  # per-bucket mean difficulty, rebuilt after a change
+        self.epoch = 0
+        self._stats: dict[str, tuple[float, int]] | None = None  # bucket -> (mean d, seen), rebuilt after a change
 
     def __len__(self) -> int:
         return len(self.buckets)
@@ -58,20 +65,24 @@ class DifficultyTracker:
             return
         d = sum(1.0 - r for r in clipped) / len(clipped)
         self.difficulty[index] = d
-        self._means = None
+        self._stats = None
         self.stuck[index] = self.stuck.get(index, 0) + 1 if d >= 1.0 else 0
         if self.stuck[index] >= self.settings.park_after:
-            self.parked_until[index] = self.round + self.settings.park_rounds
+            self.parked_until[index] = self.epoch + 1 + self.settings.park_epochs
             self.stuck[index] = 0
 
-    def prior(self, index: int) -> float:
+    def bucket_stats(self) -> dict[str, tuple[float, int]]:
         # Computed once per change, not per look-up: a round sorts every unseen query by its prior.
-        if self._means is None:
+        if self._stats is None:
             totals: dict[str, list[float]] = {}
             for i, d in self.difficulty.items():
                 totals.setdefault(self.buckets[i], []).append(d)
-            self._means = {bucket: sum(ds) / len(ds) for bucket, ds in totals.items()}
-        return self._means.get(self.buckets[index], self.static[index])
+            self._stats = {bucket: (sum(ds) / len(ds), len(ds)) for bucket, ds in totals.items()}
+        return self._stats
+
+    def prior(self, index: int) -> float:
+        stats = self.bucket_stats().get(self.buckets[index])
+        return stats[0] if stats else self.static[index]
 
     def get(self, index: int) -> float:
         return self.difficulty[index] if index in self.difficulty else self.prior(index)
@@ -79,14 +90,28 @@ class DifficultyTracker:
     def mastered(self, index: int) -> bool:
         return index in self.difficulty and self.difficulty[index] < self.settings.tau
 
+    def bucket_mastered(self, index: int) -> bool:
+        if index in self.difficulty:
+            return False
+        stats = self.bucket_stats().get(self.buckets[index])
+        return stats is not None and stats[1] >= self.settings.bucket_min_seen and stats[0] < self.settings.tau
+
+    def skipped(self, index: int) -> bool:
+        """Mastered, or unseen in a mastered bucket: left out of rounds but for the replay share."""
+        return self.mastered(index) or self.bucket_mastered(index)
+
     def parked(self, index: int) -> bool:
-        return self.parked_until.get(index, -1) > self.round
+        return self.parked_until.get(index, -1) > self.epoch
 
     def counts(self) -> dict[str, int]:
         n = len(self)
         mastered = sum(self.mastered(i) for i in range(n))
-        parked = sum(self.parked(i) for i in range(n))
-        return {"kept": n - mastered - parked, "mastered": mastered, "parked": parked, "seen": len(self.difficulty)}
+        bucket = sum(self.bucket_mastered(i) for i in range(n))
+        parked = sum(self.parked(i) and not self.skipped(i) for i in range(n))
+        return {
+            "kept": n - mastered - bucket - parked, "mastered": mastered, "bucket_mastered": bucket,
+            "parked": parked, "seen": len(self.difficulty), "epoch": self.epoch,
+        }  # fmt: skip
 
     def histogram(self, bins: int = 5) -> list[int]:
         out = [0] * bins
@@ -99,15 +124,18 @@ class DifficultyTracker:
             "difficulty": {str(k): v for k, v in self.difficulty.items()},
             "stuck": {str(k): v for k, v in self.stuck.items()},
             "parked_until": {str(k): v for k, v in self.parked_until.items()},
+            "visited": sorted(self.visited),
             "round": self.round,
+            "epoch": self.epoch,
         }
 
     def load_state_dict(self, state: dict) -> None:
         self.difficulty = {int(k): float(v) for k, v in state["difficulty"].items()}
-        self._means = None
+        self._stats = None
         self.stuck = {int(k): int(v) for k, v in state["stuck"].items()}
         self.parked_until = {int(k): int(v) for k, v in state["parked_until"].items()}
-        self.round = int(state["round"])
+        self.visited = set(state["visited"])
+        self.round, self.epoch = int(state["round"]), int(state["epoch"])
 
 
 class CurriculumSampler(Sampler):
@@ -125,26 +153,38 @@ class CurriculumSampler(Sampler):
         n = len(self.tracker)
         return (n // self.batch_size) * self.batch_size * self.mini_repeat_count * self.repeat_count
 
-    def round_order(self) -> list[int]:
-        """The indices of the next round, easy to hard."""
+    def _active(self, pool: Sequence[int]) -> list[int]:
+        t = self.tracker
+        return [i for i in pool if not t.skipped(i) and not t.parked(i)]
+
+    def next_round(self) -> list[int]:
+        """The indices of the next round, easy to hard; starts a new epoch when this one has too few left."""
         t, s = self.tracker, self.tracker.settings
         rng = random.Random(f"{self.seed}:{t.round}")
-        everything = list(range(len(t)))
-        active = [i for i in everything if not t.mastered(i) and not t.parked(i)]
-        mastered = [i for i in everything if t.mastered(i)]
-        active += rng.sample(mastered, min(len(mastered), math.ceil(s.replay * len(active))))
-        if len(active) < max(s.min_active, self.batch_size):
-            active = everything
-        ties = {i: rng.random() for i in active}
-        return sorted(active, key=lambda i: (t.get(i), ties[i]))
+        t.round += 1
+        everything = range(len(t))
+        floor = max(s.min_active, self.batch_size)
+        active = self._active([i for i in everything if i not in t.visited])
+        if len(active) < floor and t.visited:
+            t.visited.clear()
+            t.epoch += 1
+            active = self._active(everything)
+        if len(active) < floor:  # too few left to learn from: the whole set, never a degenerate batch
+            active = list(everything)
+        ties = {i: rng.random() for i in everything}
+        window = sorted(active, key=lambda i: (t.get(i), ties[i]))[: max(s.round_size, self.batch_size)]
+        chosen = set(window)
+        skipped = [i for i in everything if t.skipped(i) and i not in chosen]
+        window += rng.sample(skipped, min(len(skipped), math.ceil(s.replay * len(window))))
+        return sorted(window, key=lambda i: (t.get(i), ties[i]))
 
     def __iter__(self) -> Iterator[int]:
         chunks_left = len(self.tracker) // self.batch_size
         while chunks_left > 0:
-            order = self.round_order()
-            self.tracker.round += 1
+            order = self.next_round()
             for start in range(0, len(order) - self.batch_size + 1, self.batch_size):
                 chunk = order[start : start + self.batch_size]
+                self.tracker.visited.update(chunk)
                 for _ in range(self.repeat_count):
                     for index in chunk:
                         yield from [index] * self.mini_repeat_count

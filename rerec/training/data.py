@@ -47,6 +47,24 @@ def training_rows(records: list[dict], ds: RecDataset, prompt: PromptConfig, mod
     return rows
 
 
+def balanced_subset(records: list[dict], n: int) -> list[dict]:
+    """The first `n` records taken round-robin over query types: the split files are grouped by type, so a plain
+    head would be a single type."""
+    by_type: dict[str, list[dict]] = {}
+    for record in records:
+        by_type.setdefault(record["type"], []).append(record)
+    queues = [iter(group) for group in by_type.values()]
+    out: list[dict] = []
+    while queues and len(out) < n:
+        for queue in list(queues):
+            record = next(queue, None)
+            if record is None:
+                queues.remove(queue)
+            elif len(out) < n:
+                out.append(record)
+    return out
+
+
 def load_split(
     args: TrainDataArguments, prompt: PromptConfig, mode: str, split: str = "train"
 ) -> tuple[Dataset, RecDataset]:
@@ -56,7 +74,7 @@ def load_split(
     records = read_queries(folder / "queries" / f"{split}.parquet")
     if args.query_types:
         records = [r for r in records if r["type"] in args.query_types]
-    records = records[: args.max_queries] if args.max_queries else records
+    records = balanced_subset(records, args.max_queries) if args.max_queries else records
     if not records:
         raise ValueError(f"no {split} queries left in {folder} after filtering by {args.query_types}")
     return Dataset.from_list(training_rows(records, ds, prompt, mode)), ds

@@ -14,6 +14,7 @@ from trl import ModelConfig, SFTConfig, SFTTrainer, get_peft_config
 from rerec.data.prompts import PromptConfig
 from rerec.training.config import TrainDataArguments
 from rerec.training.data import load_split, row_titles
+from rerec.training.metrics_log import JsonlMetrics
 from rerec.training.rationales import rationale
 
 logger = logging.getLogger(__name__)
@@ -44,4 +45,11 @@ def build_sft_trainer(
         model, tokenizer = load_model(model_args)
     logger.info("SFT warm start on %d rationales", len(dataset))
     peft = get_peft_config(model_args) if model_args.use_peft else None
-    return SFTTrainer(model=model, args=config, train_dataset=dataset, processing_class=tokenizer, peft_config=peft)
+    return SFTTrainer(
+        model=model,
+        args=config,
+        train_dataset=dataset,
+        processing_class=tokenizer,
+        peft_config=peft,
+        callbacks=[JsonlMetrics()],
+    )

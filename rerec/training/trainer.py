@@ -2,13 +2,16 @@
 
 Touches TRL at three seams only: `_calculate_rewards` (keep the gathered rewards), `_generate_and_score_completions`
 (call TRL's, then turn its scalar advantages into token-level ones and feed the difficulty tracker) and
-`_get_train_sampler` (the curriculum). TRL's loss already accepts (B, T) advantages.
+`_get_train_sampler` (the curriculum). TRL's loss already accepts (B, T) advantages. Two timing wrappers
+(`_generate`, `training_step`) split each step's time into generation / scoring / log-probs / update.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import time
+from collections import defaultdict
 from pathlib import Path
 
 import torch
@@ -23,6 +26,7 @@ from rerec.rewards.answer import AnswerReader
 from rerec.rewards.verifier import StepVerifier
 from rerec.training.curriculum import CurriculumSampler, CurriculumSettings, DifficultyTracker
 from rerec.training.data import row_titles
+from rerec.training.metrics_log import JsonlMetrics
 from rerec.training.offsets import byte_level_offsets
 from rerec.training.raae import incorrect_segments, token_mask
 
@@ -38,11 +42,15 @@ class ReRecTrainer(GRPOTrainer):
         super().__init__(*args, **kwargs)
         self.reader, self.graph, self.catalog, self.facts = reader, graph, catalog, facts
         self._rewards_per_func: torch.Tensor | None = None
+        self._phase_s: defaultdict[str, float] = defaultdict(float)  # seconds per phase in the current step
+        self.add_callback(JsonlMetrics())
         self.tracker: DifficultyTracker | None = None
         if self.args.curriculum:
+            a = self.args
             settings = CurriculumSettings(
-                self.args.curriculum_tau, self.args.curriculum_replay, self.args.curriculum_park_after,
-                self.args.curriculum_park_rounds, self.args.curriculum_min_active,
+                tau=a.curriculum_tau, replay=a.curriculum_replay, park_after=a.curriculum_park_after,
+                park_epochs=a.curriculum_park_epochs, min_active=a.curriculum_min_active,
+                round_size=a.curriculum_round_size,
             )  # fmt: skip
             data = self.train_dataset
             self.tracker = DifficultyTracker(data["type"], data["num_conditions"], settings)
@@ -60,14 +68,54 @@ class ReRecTrainer(GRPOTrainer):
             seed=self.args.seed,
         )
 
+    def _generate(self, prompts: list):
+        start = time.perf_counter()
+        try:
+            return super()._generate(prompts)
+        finally:
+            self._phase_s["generation"] += time.perf_counter() - start
+
     def _calculate_rewards(self, inputs, prompts, completions, completion_ids_list):
+        start = time.perf_counter()
         self._rewards_per_func = super()._calculate_rewards(inputs, prompts, completions, completion_ids_list)
+        self._phase_s["scoring"] += time.perf_counter() - start
         return self._rewards_per_func
 
     def _generate_and_score_completions(self, inputs):
+        phase = self._phase_s
+        start, inner = time.perf_counter(), phase["generation"] + phase["scoring"]
         output = super()._generate_and_score_completions(inputs)
+        # what TRL did besides generating and scoring: tokenising and the old/reference policies' log-probs
+        phase["logprobs"] += time.perf_counter() - start - (phase["generation"] + phase["scoring"] - inner)
         if not self.model.training or self._rewards_per_func is None:
             return output
+        start = time.perf_counter()
+        output = self._reward_shaping(inputs, output)
+        self._phase_s["scoring"] += time.perf_counter() - start
+        return output
+
+    def training_step(self, model, inputs, num_items_in_batch):
+        start, tokens = time.perf_counter(), self.state.num_input_tokens_seen
+        output = super().training_step(model, inputs, num_items_in_batch)
+        self._phase_s["total"] += time.perf_counter() - start
+        self._phase_s["tokens"] += self.state.num_input_tokens_seen - tokens
+        if self._step % self.current_gradient_accumulation_steps == 0:
+            self._log_step_split()
+        return output
+
+    def _log_step_split(self) -> None:
+        """`time/*`: seconds of the optimiser step in each phase (generation happens once per generation batch,
+        so with `steps_per_generation > 1` it falls on the first step of each batch), and tokens per second."""
+        phase, metrics = self._phase_s, self._metrics["train"]
+        update = phase["total"] - phase["generation"] - phase["scoring"] - phase["logprobs"]
+        for name in ("generation", "scoring", "logprobs"):
+            metrics[f"time/{name}_s"].append(phase[name])
+        metrics["time/update_s"].append(update)
+        metrics["time/tokens_per_s"].append(phase["tokens"] / max(phase["total"], 1e-9))
+        phase.clear()
+
+    def _reward_shaping(self, inputs, output: dict) -> dict:
+        """The curriculum's difficulty update and RAAE's token-level advantages, from the rewards TRL computed."""
         per_func = self._rewards_per_func
         rewards = (per_func * self.reward_weights.to(per_func.device).unsqueeze(0)).nansum(dim=1)
         rewards[torch.isnan(per_func).all(dim=1)] = torch.nan

@@ -1,0 +1,51 @@
+"""Batched greedy generation with transformers, for evaluation: the same chat template as training."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import torch
+
+
+@dataclass(frozen=True)
+class Generated:
+    """One completion with what it cost: its token count and its batch's seconds shared out per sequence."""
+
+    text: str
+    tokens: int
+    seconds: float
+
+
+def generate_batches(
+    model, tokenizer, prompts: Sequence[list[dict]], batch_size: int, max_new_tokens: int
+) -> Iterator[list[Generated]]:
+    """Completions for `prompts` (chat messages), one list per batch of `batch_size`, greedy and left-padded.
+
+    Yielding per batch lets the caller write each batch to disk as it comes, so an interrupted evaluation keeps
+    what it generated."""
+    tokenizer.padding_side = "left"
+    model.eval()
+    for start in range(0, len(prompts), batch_size):
+        chunk = prompts[start : start + batch_size]
+        texts = [tokenizer.apply_chat_template(p, add_generation_prompt=True, tokenize=False) for p in chunk]
+        enc = tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False).to(model.device)
+        began = time.perf_counter()
+        with torch.inference_mode():
+            out = model.generate(
+                **enc,
+                max_new_tokens=max_new_tokens,
+                do_sample=False,
+                pad_token_id=tokenizer.pad_token_id,
+            )
+        seconds = (time.perf_counter() - began) / len(chunk)
+        new = out[:, enc["input_ids"].shape[1] :]
+        batch = []
+        for row in new:
+            ids = row.tolist()
+            if tokenizer.eos_token_id in ids:
+                ids = ids[: ids.index(tokenizer.eos_token_id)]
+            ids = [i for i in ids if i != tokenizer.pad_token_id]
+            batch.append(Generated(tokenizer.decode(ids, skip_special_tokens=True), len(ids), seconds))
+        yield batch

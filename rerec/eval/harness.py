@@ -1,0 +1,239 @@
+"""`rerec eval`: generate answers for a prepared split and score them per query type with the rewards' own reader.
+
+Predictions are appended to `predictions.jsonl` batch by batch, so a stopped evaluation resumes where it was;
+`metrics.json` / `metrics.md` are rewritten from all predictions at the end.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from tqdm.auto import tqdm
+
+from rerec.data.grounding import TitleIndex
+from rerec.data.knowledge_graph import KnowledgeGraph
+from rerec.data.prompts import PromptConfig
+from rerec.eval.baselines import BASELINES, Ranker, build_ranker
+from rerec.eval.generation import generate_batches
+from rerec.eval.metrics import ndcg_at_k, precision_at_k, recall_at_k
+from rerec.rewards.accuracy import truth_ids
+from rerec.rewards.answer import Answer, AnswerReader
+from rerec.rewards.lightgcn import EMBEDDINGS_FILE, Embeddings
+from rerec.rewards.parsing import segments
+from rerec.rewards.verifier import StepVerifier
+from rerec.training.config import TrainDataArguments
+from rerec.training.data import load_split, row_titles
+
+logger = logging.getLogger(__name__)
+
+PREDICTIONS = "predictions.jsonl"
+SETTINGS = "eval_settings.json"
+
+
+@dataclass
+class EvalConfig:
+    """What to evaluate on and where the results go."""
+
+    output_dir: str = field(default="runs/eval", metadata={"help": "Predictions and metrics are written here."})
+    split: str = field(default="test", metadata={"help": "'train', 'val' or 'test' (held-out users)."})
+    mode: str = field(default="candidates", metadata={"help": "'candidates' or 'open' (whole catalog)."})
+    k: int = field(default=10, metadata={"help": "Cut-off of NDCG@K over the boxed ranked list."})
+    batch_size: int = field(default=16, metadata={"help": "Prompts per generation batch."})
+    max_new_tokens: int = field(default=128, metadata={"help": "Completion length limit."})
+    baseline: str | None = field(
+        default=None, metadata={"help": f"Evaluate a non-LLM baseline instead of the model: one of {BASELINES}."}
+    )
+
+    def __post_init__(self) -> None:
+        if self.split not in ("train", "val", "test"):
+            raise ValueError(f"split={self.split!r}: use 'train', 'val' or 'test'")
+        if self.mode not in ("candidates", "open"):
+            raise ValueError(f"mode={self.mode!r}: use 'candidates' or 'open'")
+        if self.baseline is not None and self.baseline not in BASELINES:
+            raise ValueError(f"baseline={self.baseline!r}: use one of {BASELINES}")
+        if self.k < 1 or self.batch_size < 1 or self.max_new_tokens < 1:
+            raise ValueError("k, batch_size and max_new_tokens must be >= 1")
+
+
+def score_row(
+    row: dict, text: str, reader: AnswerReader, graph: KnowledgeGraph, verifier: StepVerifier | None, k: int
+) -> dict:
+    """Per-prediction scores of a completion: the same reading and NDCG as the rewards (an unboxed answer scores 0
+    here, not the reward's −0.5), and how many of its step claims the verifier could check and found false."""
+    claims = [c for s in segments(text) for c in verifier.claims(s.text)] if verifier else []
+    scores = score_answer(reader.read(text, row["candidates"] or None), row, k, graph)
+    return {**scores, "claims": len(claims), "false_claims": sum(c.verdict == "false" for c in claims)}
+
+
+def score_answer(answer: Answer, row: dict, k: int, graph: KnowledgeGraph) -> dict:
+    """Ranking metrics of one answer plus RecBench+'s open-mode rates: in-catalog (boxed entries that ground),
+    failed-to-recommend (nothing grounded) and condition-satisfied (grounded items meeting every true condition;
+    `None` for queries without conditions, left out of the mean)."""
+    truth = truth_ids(row["ground_truth"])
+    if row["candidates"]:  # only the shown candidates can be answered: the ideal list is made of them
+        truth &= {c["item_id"] for c in row["candidates"]}
+    ranked = answer.ranked if answer.boxed else ()
+    grounded = [i for i in ranked[:k] if i is not None]
+    conditions = [(c["relation"], c["entity"]) for c in row.get("conditions") or ()]
+    satisfied = None
+    if conditions:
+        satisfied = sum(graph.satisfies(i, conditions) for i in grounded) / len(grounded) if grounded else 0.0
+    return {
+        "format": float(answer.boxed),
+        "hit@1": ndcg_at_k(ranked, truth, 1),
+        f"ndcg@{k}": ndcg_at_k(ranked, truth, k),
+        f"recall@{k}": recall_at_k(ranked, truth, k),
+        f"precision@{k}": precision_at_k(ranked, truth, k),
+        "in_catalog": len(grounded) / len(ranked[:k]) if ranked else 0.0,
+        "failed": float(not grounded),
+        "condition_satisfied": satisfied,
+    }
+
+
+COST_KEYS = ("claims", "false_claims", "tokens", "seconds")
+
+
+def summarise(scored: list[dict]) -> dict:
+    """Means of the per-prediction scores (over the predictions where a score applies), the false-claim share over
+    all checked claims, and cost."""
+    n = len(scored)
+    out: dict = {}
+    for key in (k for k in scored[0] if k not in COST_KEYS):
+        values = [s[key] for s in scored if s[key] is not None]
+        out[key] = sum(values) / len(values) if values else None
+    claims = sum(s["claims"] for s in scored)
+    out["false_claim_share"] = sum(s["false_claims"] for s in scored) / claims if claims else 0.0
+    out["mean_tokens"] = sum(s["tokens"] for s in scored) / n
+    seconds = sum(s["seconds"] for s in scored)
+    out["seconds_per_query"] = seconds / n
+    out["tokens_per_s"] = sum(s["tokens"] for s in scored) / seconds if seconds else 0.0
+    out["n"] = n
+    return out
+
+
+def table_columns(mode: str, k: int) -> list[str]:
+    ranking = ["format", "hit@1", f"ndcg@{k}"]
+    if mode == "open":
+        ranking += [f"recall@{k}", f"precision@{k}", "in_catalog", "failed", "condition_satisfied"]
+    return ["n", *ranking, "false_claim_share", "mean_tokens", "seconds_per_query"]
+
+
+def markdown_table(metrics: dict, columns: list[str]) -> str:
+    lines = ["| type | " + " | ".join(columns) + " |", "|---" * (len(columns) + 1) + "|"]
+    for name, row in metrics.items():
+        cells = [str(row["n"])] + ["–" if row[c] is None else f"{row[c]:.3f}" for c in columns[1:]]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _read_predictions(path: Path) -> dict[str, dict]:
+    """The predictions on disk; a line cut off by a kill is dropped from the file (its query is generated again)
+    so that the next append starts on a line of its own."""
+    if not path.is_file():
+        return {}
+    done, broken = {}, 0
+    for line in path.read_text().splitlines():
+        try:
+            record = json.loads(line)
+            done[record["id"]] = record
+        except (json.JSONDecodeError, KeyError, TypeError):
+            broken += 1
+    if broken:
+        logger.warning("%s: %d unreadable line(s) dropped; those queries are generated again", path, broken)
+        path.write_text("".join(json.dumps(r) + "\n" for r in done.values()))
+    return done
+
+
+def _check_settings(folder: Path, settings: dict) -> None:
+    """Refuse to mix predictions of different models or prompts in one folder."""
+    path = folder / SETTINGS
+    if path.is_file():
+        before = json.loads(path.read_text())
+        if before != settings:
+            changed = sorted(k for k in settings if before.get(k) != settings[k])
+            raise ValueError(f"{folder} holds predictions made with other settings {changed}; use another output_dir")
+    else:
+        folder.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(settings, indent=2, sort_keys=True))
+
+
+def _model_predictions(todo: list[dict], model, tokenizer, cfg: EvalConfig) -> Iterator[list[dict]]:
+    prompts = [row["prompt"] for row in todo]
+    for batch in generate_batches(model, tokenizer, prompts, cfg.batch_size, cfg.max_new_tokens):
+        yield [{"completion": g.text, "tokens": g.tokens, "seconds": g.seconds} for g in batch]
+
+
+def _ranker_predictions(todo: list[dict], ranker: Ranker, catalog_ids: list[str], cfg: EvalConfig):
+    for start in range(0, len(todo), cfg.batch_size):
+        batch = []
+        for row in todo[start : start + cfg.batch_size]:
+            began = time.perf_counter()
+            pool = [c["item_id"] for c in row["candidates"]] if cfg.mode == "candidates" else catalog_ids
+            ranked = ranker.rank(row, pool)[: cfg.k]
+            batch.append({"ranked": ranked, "tokens": 0, "seconds": time.perf_counter() - began})
+        yield batch
+
+
+def evaluate(
+    data: TrainDataArguments, prompt: PromptConfig, cfg: EvalConfig, model_name: str, model=None, tokenizer=None
+) -> dict:
+    """Predict what is missing (the model, or `cfg.baseline`), score everything, write `metrics.json` and
+    `metrics.md`; returns the metrics."""
+    rows, ds = load_split(data, prompt, cfg.mode, cfg.split)
+    folder = Path(cfg.output_dir)
+    settings = {"model": f"baseline:{cfg.baseline}" if cfg.baseline else model_name}
+    settings.update({**asdict(data), **asdict(prompt), **asdict(cfg)})
+    for key in ("output_dir", "batch_size"):
+        settings.pop(key)
+    _check_settings(folder, settings)
+    done = _read_predictions(folder / PREDICTIONS)
+    todo = [row for row in rows if row["id"] not in done]
+    if todo:
+        if cfg.baseline:
+            path = Path(data.prepared) / EMBEDDINGS_FILE
+            ranker = build_ranker(cfg.baseline, ds, Embeddings.load(path) if path.is_file() else None)
+            batches = _ranker_predictions(todo, ranker, ds.catalog.ids, cfg)
+        else:
+            batches = _model_predictions(todo, model, tokenizer, cfg)
+        bar = tqdm(total=len(rows), initial=len(rows) - len(todo), desc="predicting", unit="query")
+        with (folder / PREDICTIONS).open("a") as handle:
+            for row_batch, batch in zip(_chunks(todo, cfg.batch_size), batches, strict=True):
+                for row, pred in zip(row_batch, batch, strict=True):
+                    done[row["id"]] = {"id": row["id"], "type": row["type"], **pred}
+                    handle.write(json.dumps(done[row["id"]]) + "\n")
+                handle.flush()
+                bar.update(len(batch))
+        bar.close()
+    metrics = score_predictions(rows, done, ds, prompt.facts, cfg)
+    (folder / "metrics.json").write_text(json.dumps(metrics, indent=2, sort_keys=True))
+    (folder / "metrics.md").write_text(markdown_table(metrics, table_columns(cfg.mode, cfg.k)))
+    return metrics
+
+
+def _chunks(rows: list[dict], size: int) -> Iterator[list[dict]]:
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
+def score_predictions(rows: list[dict], done: dict[str, dict], ds, facts: bool, cfg: EvalConfig) -> dict:
+    """Metrics per query type and over all (`"all"`) from the stored predictions."""
+    reader = AnswerReader(TitleIndex(ds.catalog), cfg.mode)
+    by_type: dict[str, list[dict]] = defaultdict(list)
+    for row in rows:
+        pred = done[row["id"]]
+        if "ranked" in pred:
+            answer = Answer(True, (), tuple(pred["ranked"]))
+            scores = {**score_answer(answer, row, cfg.k, ds.graph), "claims": 0, "false_claims": 0}
+        else:
+            verifier = StepVerifier(ds.graph, ds.catalog, row_titles(row)) if facts else None
+            scores = score_row(row, pred["completion"], reader, ds.graph, verifier, cfg.k)
+        by_type[row["type"]].append({**scores, "tokens": pred["tokens"], "seconds": pred["seconds"]})
+    metrics = {kind: summarise(scored) for kind, scored in by_type.items()}
+    metrics["all"] = summarise([s for scored in by_type.values() for s in scored])
+    return metrics

@@ -1,0 +1,38 @@
+"""Where training metrics go besides the console: a JSONL file in the run folder, and TensorBoard/trackio when
+installed (`report_to: auto`)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from transformers import TrainerCallback
+from transformers.integrations import is_tensorboard_available, is_trackio_available
+
+METRICS_FILE = "metrics.jsonl"
+
+
+def available_trackers() -> list[str]:
+    """The experiment trackers `report_to: auto` turns on: those of TensorBoard and trackio that import."""
+    found = {"tensorboard": is_tensorboard_available(), "trackio": is_trackio_available()}
+    return [name for name, ok in found.items() if ok]
+
+
+class JsonlMetrics(TrainerCallback):
+    """One JSON object per logging step in `<output_dir>/metrics.jsonl` — greppable, plottable, and kept through
+    a resume: lines past the checkpoint a run resumes from are dropped so the file never holds a step twice."""
+
+    def on_train_begin(self, args, state, control, **kwargs):
+        path = Path(args.output_dir) / METRICS_FILE
+        if not state.is_world_process_zero or not path.is_file():
+            return
+        kept = [line for line in path.read_text().splitlines() if json.loads(line)["step"] <= state.global_step]
+        path.write_text("".join(f"{line}\n" for line in kept))
+
+    def on_log(self, args, state, control, logs=None, **kwargs):
+        if not state.is_world_process_zero or not logs:
+            return
+        path = Path(args.output_dir) / METRICS_FILE
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a") as handle:
+            handle.write(json.dumps({"step": state.global_step, **logs}) + "\n")

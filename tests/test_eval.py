@@ -1,0 +1,100 @@
+"""`rerec eval`: exact scores of hand-written answers, and a resumable run of a tiny random model."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import tiny_model
+
+from rerec.data.catalog import Catalog, Item
+from rerec.data.grounding import TitleIndex
+from rerec.data.knowledge_graph import KnowledgeGraph
+from rerec.data.prompts import PromptConfig
+from rerec.eval import harness
+from rerec.eval.harness import EvalConfig, evaluate, score_row, summarise
+from rerec.rewards.answer import AnswerReader
+from rerec.training.config import TrainDataArguments
+
+CATALOG = Catalog(
+    [Item("1", "Jaws", 1975, {"genre": ("Thriller",)}), Item("2", "Alien", 1979, {"genre": ("Horror",)})]
+)
+GRAPH = KnowledgeGraph.from_catalog(CATALOG)
+CANDS = [{"item_id": "1", "title": "Jaws (1975)"}, {"item_id": "2", "title": "Alien (1979)"}]
+HORROR = [{"relation": "genre", "entity": "genre:Horror", "via_items": []}]
+ROW = {"candidates": CANDS, "ground_truth": [{"item_id": "2", "title": "Alien (1979)"}], "conditions": HORROR}
+RANK2 = 1 / 1.5849625007211563  # NDCG of a hit at rank 2
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Step 1: pick.\n\\boxed{Alien}", {"format": 1, "hit@1": 1, "ndcg@2": 1, "recall@2": 1, "precision@2": 0.5,
+                                            "in_catalog": 1, "failed": 0, "condition_satisfied": 1}),
+        ("\\boxed{Jaws; Alien}", {"format": 1, "hit@1": 0, "ndcg@2": RANK2, "recall@2": 1, "precision@2": 0.5,
+                                  "in_catalog": 1, "failed": 0, "condition_satisfied": 0.5}),
+        ("\\boxed{Jaws; Solaris}", {"format": 1, "hit@1": 0, "ndcg@2": 0, "recall@2": 0, "precision@2": 0,
+                                    "in_catalog": 0.5, "failed": 0, "condition_satisfied": 0}),
+        ("I like Alien", {"format": 0, "hit@1": 0, "ndcg@2": 0, "recall@2": 0, "precision@2": 0,
+                          "in_catalog": 0, "failed": 1, "condition_satisfied": 0}),
+    ],
+)  # fmt: skip
+def test_scores_of_hand_written_answers(text, expected):
+    reader = AnswerReader(TitleIndex(CATALOG), "open")
+    scores = score_row({**ROW, "candidates": []}, text, reader, GRAPH, None, k=2)
+    assert scores == pytest.approx({**expected, "claims": 0, "false_claims": 0})
+
+
+def test_condition_satisfied_is_left_out_without_conditions():
+    reader = AnswerReader(TitleIndex(CATALOG))
+    plain = score_row({**ROW, "conditions": []}, "\\boxed{Alien}", reader, GRAPH, None, k=2)
+    assert plain["condition_satisfied"] is None
+    both = summarise([{**plain, "tokens": 4, "seconds": 1.0}, {**plain, "condition_satisfied": 1.0, "tokens": 0,
+                                                               "seconds": 1.0}])  # fmt: skip
+    assert both["condition_satisfied"] == 1.0 and both["n"] == 2 and both["tokens_per_s"] == 2.0
+
+
+def test_tiny_model_evaluation_resumes_and_refuses_mixed_settings(prepared, tokenizer, tmp_path, monkeypatch):
+    data = TrainDataArguments(prepared=str(prepared), query_types=["explicit", "implicit"], max_queries=6)
+    prompt = PromptConfig(max_candidates=4, max_facts=8)
+    cfg = EvalConfig(output_dir=str(tmp_path / "ev"), batch_size=4, max_new_tokens=6)
+    model = tiny_model(tokenizer)
+    metrics = evaluate(data, prompt, cfg, "tiny", model, tokenizer)
+    assert metrics["all"]["n"] == 6 and {"explicit", "implicit"} <= set(metrics)
+    assert metrics["all"]["format"] == 0.0  # a random model writes no box
+    path = tmp_path / "ev" / "predictions.jsonl"
+    lines = path.read_text().splitlines()
+    assert len(lines) == 6
+    path.write_text("\n".join(lines[:4]) + "\n" + lines[4][:10])  # a kill mid-write
+    generated = []
+    real = harness.generate_batches
+
+    def counting(model, tok, prompts, *args):
+        generated.extend(prompts)
+        yield from real(model, tok, prompts, *args)
+
+    monkeypatch.setattr(harness, "generate_batches", counting)
+    again = evaluate(data, prompt, cfg, "tiny", model, tokenizer)
+    assert len(generated) == 2 and again["all"]["n"] == 6
+    assert len([json.loads(line) for line in path.read_text().splitlines()]) == 6
+    with pytest.raises(ValueError, match="other settings"):
+        evaluate(data, prompt, cfg, "another-model", model, tokenizer)
+
+
+@pytest.mark.parametrize("mode", ["candidates", "open"])
+def test_baselines_run_through_the_harness(prepared, tmp_path, mode):
+    data = TrainDataArguments(prepared=str(prepared), max_queries=40)
+    cfg = EvalConfig(output_dir=str(tmp_path / mode), baseline="kg-path", mode=mode)
+    metrics = evaluate(data, PromptConfig(max_candidates=5), cfg, "unused")
+    assert metrics["all"]["n"] == 40 and metrics["all"]["format"] == 1.0
+    if mode == "candidates":  # the oracle follows the true conditions: it finds the positive among 5
+        assert metrics["explicit"]["hit@1"] == 1.0
+    else:
+        assert metrics["explicit"]["condition_satisfied"] > 0.9
+    assert json.loads((tmp_path / mode / "eval_settings.json").read_text())["model"] == "baseline:kg-path"
+
+
+def test_candidates_mode_measures_against_the_shown_candidates_only():
+    row = {**ROW, "ground_truth": ROW["ground_truth"] + [{"item_id": "9", "title": "Solaris (1972)"}]}
+    scores = score_row(row, "\\boxed{Alien; Jaws}", AnswerReader(TitleIndex(CATALOG)), GRAPH, None, k=2)
+    assert scores["ndcg@2"] == 1.0 and scores["recall@2"] == 1.0

@@ -1,0 +1,37 @@
+"""`rerec report`: seeds pooled per method, exact means and spreads, files written."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from rerec.eval.harness import SETTINGS
+from rerec.eval.report import method_of, write_report
+
+
+def fake_eval(folder, hit_explicit: float, hit_all: float) -> None:
+    folder.mkdir(parents=True)
+    metrics = {"explicit": {"hit@1": hit_explicit, "n": 3}, "all": {"hit@1": hit_all, "n": 6}}
+    (folder / "metrics.json").write_text(json.dumps(metrics))
+    (folder / SETTINGS).write_text(json.dumps({"model": folder.name, "split": "test", "mode": "candidates"}))
+
+
+def test_seeds_pool_into_mean_and_spread(tmp_path):
+    fake_eval(tmp_path / "grpo-seed0", 0.2, 0.3)
+    fake_eval(tmp_path / "grpo-seed1", 0.4, 0.5)
+    fake_eval(tmp_path / "base", 0.1, 0.1)
+    path = write_report(sorted(tmp_path.glob("*")), tmp_path / "out", ["hit@1"], "toy")
+    text = path.read_text()
+    assert "| grpo | 2 | 0.300 ± 0.141 | 0.400 ± 0.141 |" in text
+    assert "| base | 1 | 0.100 | 0.100 |" in text
+    summary = json.loads((tmp_path / "out" / "report.json").read_text())["summary"]["hit@1"]
+    assert summary["grpo"]["all"] == pytest.approx({"mean": 0.4, "std": 0.1414213562, "seeds": 2})
+    assert (tmp_path / "out" / "hit_at_1.png").stat().st_size > 0
+    assert method_of(tmp_path / "rerec-no-raae-seed12") == "rerec-no-raae"
+
+
+def test_missing_metrics_is_a_clear_error(tmp_path):
+    (tmp_path / "x").mkdir()
+    with pytest.raises(ValueError, match="no metrics.json"):
+        write_report([tmp_path / "x"], tmp_path / "out", ["hit@1"], "toy")
