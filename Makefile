@@ -4,8 +4,7 @@ setup:
 	@bash scripts/setup.sh
 
 demo: setup
-	.venv/bin/rerec assets --convert-model
-	.venv/bin/rerec prepare --dataset ml-100k --out runs/ml100k
+	.venv/bin/rerec demo
 
 test: setup
 	.venv/bin/ruff check rerec tests benchmarks

@@ -3,21 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
-import platform
 from datetime import date
 from pathlib import Path
 
+from rerec.machine import machine
+
 RESULTS = Path(__file__).parent / "results"
-
-
-def machine() -> str:
-    cpu = "unknown cpu"
-    info = Path("/proc/cpuinfo")
-    if info.is_file():
-        lines = info.read_text().splitlines()
-        cpu = next((ln.split(":", 1)[1].strip() for ln in lines if ln.startswith("model name")), cpu)
-    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
 def write_result(name: str, result: dict, markdown: str) -> dict:

@@ -4,7 +4,7 @@
 
 Two runs of `--steps` ReRec steps from the same model, seed and data, differing only in `--curriculum`, with
 cpu-demo's prompt and rollout settings (5 candidates, 15 facts, 4 queries x 4 rollouts, completions up to 128
-tokens, lr 3e-5). `zero_std_share` is the mean of TRL's `frac_reward_zero_std` over the steps. The query pool
+tokens, lr 1e-5). `zero_std_share` is the mean of TRL's `frac_reward_zero_std` over the steps. The query pool
 is small (`--queries`) so that the run covers several curriculum rounds: the tracker can only drop mastered and
 park hopeless queries it has seen. Start from a warm-started model: the untrained SmolLM2 never writes a box,
 so every group ties whatever the order.
@@ -30,7 +30,7 @@ def zero_std_share(curriculum: bool, args: argparse.Namespace, tmp: str) -> floa
     prompt.max_candidates, prompt.max_facts = 5, 15
     config = run_config(
         f"{tmp}/{curriculum}", args.steps, args.completion, curriculum=curriculum, generation_kwargs=None,
-        per_device_train_batch_size=4 * QUERIES_PER_STEP, learning_rate=3e-5,
+        per_device_train_batch_size=4 * QUERIES_PER_STEP, learning_rate=1e-5,
     )  # fmt: skip
     trainer = build_trainer(data, rewards, prompt, model_args, config)
     trainer.train()
@@ -41,8 +41,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--prepared", default="runs/ml100k")
     parser.add_argument("--model", default="runs/cpu-sft/final")
-    parser.add_argument("--steps", type=int, default=24)
-    parser.add_argument("--queries", type=int, default=36, help="pool size: 36 queries = 9 steps per round")
+    parser.add_argument("--steps", type=int, default=8)
+    parser.add_argument("--queries", type=int, default=16, help="pool size: 16 queries = 4 steps per epoch")
     parser.add_argument("--completion", type=int, default=128)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()

@@ -2,17 +2,19 @@
 
 Usage (copy-paste):
 
+    rerec demo                                                 # the main job on the embedded default (~30 min)
     rerec prepare --dataset ml-100k --out runs/ml100k          # catalog, graphs and the query benchmark
     rerec prepare --dataset ml-100k --out runs/ml100k --json   # ... and print summary.json
     rerec prepare --dataset custom --data_dir my_catalog/ --out runs/mine   # your own files (docs/data-format.md)
-    rerec sft --config configs/cpu-sft.yaml                    # warm start: answer format + checkable steps
+    rerec sft --config cpu-sft                                 # warm start: answer format + checkable steps
     rerec eval --model_name_or_path runs/cpu-demo/final --split test --max_queries 90 --output_dir runs/eval/x
     rerec eval --baseline popularity --split test --output_dir runs/eval/popularity   # random, lightgcn, bm25, ...
     rerec report runs/eval/base runs/eval/grpo-seed0 runs/eval/grpo-seed1 --out reports/demo   # table + plots
     rerec retention --model_name_or_path runs/cpu-sft/final --output_dir runs/retention/sft  # general skills kept?
-    rerec train --config configs/cpu-demo.yaml                 # GRPO + QAS/PAS rewards + RAAE + curriculum
-    rerec train --config configs/cpu-demo.yaml --resume        # continue after a crash or kill
-    rerec train --config configs/cpu-demo.yaml --raae false --curriculum false --qas false --pas false  # GRPO
+    rerec train --config cpu-demo                              # GRPO + QAS/PAS rewards + RAAE + curriculum
+    rerec train --config cpu-demo --resume                     # continue after a crash or kill
+    rerec train --config cpu-demo --raae false --curriculum false --qas false --pas false   # vanilla GRPO
+    rerec train --config my-run.yaml                           # any YAML file (presets: rerec/presets/)
     rerec data fetch bookcrossing                              # Book-Crossing CSVs into the cache
     rerec assets                                               # where the embedded model/data/encoder live
     rerec assets --convert-model                               # de-quantise SmolLM2 into the cache once
@@ -53,36 +55,27 @@ def _prepare(rest: list[str], as_json: bool) -> int:
 
 
 def _train(rest: list[str], resume: bool) -> int:
-    from trl import ModelConfig, TrlParser
+    from rerec.training.run import train_from_args
 
-    from rerec.data.prompts import PromptConfig
-    from rerec.rewards.shaping import RewardConfig
-    from rerec.training.config import ReRecConfig, TrainDataArguments
-    from rerec.training.run import build_trainer, export
-
-    parser = TrlParser((TrainDataArguments, RewardConfig, PromptConfig, ModelConfig, ReRecConfig), prog="rerec train")
-    data, rewards, prompt, model, config = parser.parse_args_and_config(args=rest)
-    trainer = build_trainer(data, rewards, prompt, model, config)
-    trainer.train(resume_from_checkpoint=True if resume else config.resume_from_checkpoint)
-    final = export(trainer, Path(config.output_dir) / "final")
-    print(f"trained model in {final}")
+    print(f"trained model in {train_from_args(rest, resume)}")
     return 0
 
 
-def _sft(rest: list[str]) -> int:
-    from trl import ModelConfig, TrlParser
+def _sft(rest: list[str], resume: bool) -> int:
+    from rerec.training.run import sft_from_args
 
-    from rerec.data.prompts import PromptConfig
-    from rerec.training.config import TrainDataArguments, WarmStartConfig
-    from rerec.training.run import export
-    from rerec.training.sft import build_sft_trainer
-
-    parser = TrlParser((TrainDataArguments, PromptConfig, ModelConfig, WarmStartConfig), prog="rerec sft")
-    data, prompt, model, config = parser.parse_args_and_config(args=rest)
-    trainer = build_sft_trainer(data, prompt, model, config)
-    trainer.train(resume_from_checkpoint=config.resume_from_checkpoint)
-    final = export(trainer, Path(config.output_dir) / "final")
+    final = sft_from_args(rest, resume)
     print(f"warm-started model in {final}; train on it with --model_name_or_path {final}")
+    return 0
+
+
+def _demo(rest: list[str]) -> int:
+    from transformers import HfArgumentParser
+
+    from rerec.demo import DemoConfig, run_demo
+
+    (cfg,) = HfArgumentParser(DemoConfig, prog="rerec demo").parse_args_into_dataclasses(args=rest)
+    print(run_demo(cfg))
     return 0
 
 
@@ -168,8 +161,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     prep = sub.add_parser("prepare", help="build catalog, graphs and queries", add_help=False)
     prep.add_argument("--json", action="store_true", help="print summary.json")
-    train = sub.add_parser("train", help="GRPO/ReRec fine-tuning (--config configs/cpu-demo.yaml)", add_help=False)
+    train = sub.add_parser("train", help="GRPO/ReRec fine-tuning (--config cpu-demo, or a YAML path)", add_help=False)
     train.add_argument("--resume", action="store_true", help="continue from the last checkpoint in output_dir")
+    sub.add_parser("demo", help="the main job: prepare, warm start, ReRec, evaluate, report (~30 min)", add_help=False)
     sub.add_parser("eval", help="generate and score answers on a prepared split, per query type", add_help=False)
     sub.add_parser("retention", help="general-ability probes (format rules, word problems)", add_help=False)
     report = sub.add_parser("report", help="methods x query types table from `rerec eval` folders")
@@ -177,9 +171,8 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--out", required=True, help="folder for report.md, report.json and the plots")
     report.add_argument("--metrics", nargs="+", default=["hit@1", "format"], help="metrics to tabulate")
     report.add_argument("--title", default="rerec results", help="report heading")
-    sub.add_parser(
-        "sft", help="supervised warm start on KG-path rationales (--config configs/cpu-sft.yaml)", add_help=False
-    )
+    sft = sub.add_parser("sft", help="supervised warm start on KG-path rationales (--config cpu-sft)", add_help=False)
+    sft.add_argument("--resume", action="store_true", help="continue from the last checkpoint in output_dir")
     data = sub.add_parser("data", help="manage source datasets")
     data.add_argument("action", choices=["fetch"])
     data.add_argument("name", help="dataset to fetch: bookcrossing")
@@ -192,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args, rest = parser.parse_known_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format=LOG_FORMAT)
-    if args.command not in ("prepare", "train", "sft", "eval", "retention") and rest:
+    if args.command not in ("prepare", "train", "sft", "eval", "retention", "demo") and rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     try:
         if args.command == "prepare":
@@ -200,9 +193,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "train":
             return _train(rest, args.resume)
         if args.command == "sft":
-            return _sft(rest)
+            return _sft(rest, args.resume)
         if args.command == "eval":
             return _eval(rest)
+        if args.command == "demo":
+            return _demo(rest)
         if args.command == "retention":
             return _retention(rest)
         if args.command == "report":

@@ -7,7 +7,7 @@ from rerec.data.grounding import TitleIndex
 from rerec.data.knowledge_graph import KnowledgeGraph, Triple
 from rerec.rewards.answer import AnswerReader
 from rerec.rewards.verifier import StepVerifier
-from rerec.training.raae import incorrect_segments, token_advantages, token_mask, wrong_items
+from rerec.training.raae import incorrect_segments, token_advantages, token_mask, wrong_titles
 
 CATALOG = Catalog(
     [Item("1", "Jaws", 1975, {"genre": ("Thriller",)}), Item("2", "Alien", 1979, {"genre": ("Sci-Fi",)})]
@@ -24,14 +24,14 @@ RIGHT = "Step 1: Jaws (1975) was directed by m.s.\nStep 2: Alien is a Sci-Fi fil
 
 def test_wrong_answer_penalises_the_steps_that_name_it():
     answer = READER.read(WRONG, CANDS)
-    assert wrong_items(answer, {"1"}) == ["2"]
+    assert wrong_titles(answer, {"1"}, TITLES) == ["Alien (1979)"]
     bad, total = incorrect_segments(WRONG, answer, {"1"}, TITLES)
     assert total == 2 and [s.text for s in bad] == ["Step 2: Alien (1979) fits best."]
 
 
 def test_right_answer_penalises_nothing_without_a_verifier():
     answer = READER.read(RIGHT, CANDS)
-    assert wrong_items(answer, {"1"}) == []
+    assert wrong_titles(answer, {"1"}, TITLES) == []
     assert incorrect_segments(RIGHT, answer, {"1"}, TITLES) == ([], 2)
 
 
@@ -40,6 +40,14 @@ def test_verifier_flags_a_false_claim_even_in_a_right_answer():
     verifier = StepVerifier(GRAPH, CATALOG, TITLES)
     bad, _ = incorrect_segments(text, READER.read(text, CANDS), {"1"}, TITLES, verifier)
     assert [s.text for s in bad] == ["Step 1: Jaws (1975) was directed by m.r."]
+
+
+def test_a_boxed_non_candidate_is_wrong_as_written():
+    text = "Step 1: Jaws 2 (1978) has the same director.\nStep 2: It fits.\n\\boxed{Jaws 2 (1978)}"
+    answer = READER.read(text, CANDS)
+    assert answer.ranked == (None,) and wrong_titles(answer, {"1"}, TITLES) == ["Jaws 2 (1978)"]
+    bad, total = incorrect_segments(text, answer, {"1"}, TITLES)
+    assert total == 2 and [s.text for s in bad] == ["Step 1: Jaws 2 (1978) has the same director."]
 
 
 def test_no_box_means_no_wrong_item():

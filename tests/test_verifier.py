@@ -62,3 +62,16 @@ def test_state_round_trips_through_the_verifier(verifier):
         (claim,) = verifier.claims(state("Jaws (1975)", relation, entity))
         assert claim.verdict == truth
     assert state("Jaws", "award_won", "x") is None
+
+
+@pytest.mark.parametrize(
+    ("step", "verdict"),
+    [
+        ("Step 1: Jaws (1975) was directed by m.spielberg.", "verified"),
+        ("Alien (1979) was directed by m.spielberg.", "false"),
+        ("Jaws is a Thriller and Alien was directed by m.spielberg.", "false"),
+        ("I think this one is good.", "unchecked"),
+    ],
+)
+def test_step_verdict(verifier, step, verdict):
+    assert verifier.verdict(step) == verdict

@@ -7,7 +7,6 @@ one method are pooled into a mean and a spread (sample standard deviation).
 from __future__ import annotations
 
 import json
-import platform
 import re
 import statistics
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from datetime import date
 from pathlib import Path
 
 from rerec.eval.harness import SETTINGS
+from rerec.machine import machine
 
 SEED_SUFFIX = re.compile(r"-seed\d+$")
 
@@ -65,7 +65,7 @@ def markdown(runs: dict[str, list[dict]], metrics: list[str], title: str) -> str
     lines = [
         f"# {title}",
         "",
-        f"{date.today().isoformat()} · {platform.processor() or platform.machine()} · split `{first.get('split')}`, "
+        f"{date.today().isoformat()} · {machine()} · split `{first.get('split')}`, "
         f"mode `{first.get('mode')}`, facts in prompt: {first.get('facts')}, "
         f"{first.get('max_candidates') or 'all'} candidates, data `{first.get('prepared')}`",
         "",

@@ -134,6 +134,14 @@ class StepVerifier:
         out += self._shared(text, items)
         return list(dict.fromkeys(out))
 
+    def verdict(self, step: str) -> str:
+        """One word for a whole step, as shown to users: "false" when any claim contradicts the graph,
+        "verified" when it makes checkable claims and all hold, else "unchecked"."""
+        verdicts = {c.verdict for c in self.claims(step)}
+        if "false" in verdicts:
+            return "false"
+        return "verified" if verdicts == {"true"} else "unchecked"
+
     def _mentions(self, text: str, keys: Mapping[str, str]) -> list[tuple[str, int]]:
         """(key, position) of every non-overlapping mention; longer names win over names inside them."""
         found = sorted(((pos, -len(k), key) for key, k in keys.items() if k.strip() for pos in _find_all(text, k)))

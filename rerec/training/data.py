@@ -34,6 +34,7 @@ def training_rows(records: list[dict], ds: RecDataset, prompt: PromptConfig, mod
                 "prompt": build_messages(shown, prompt, mode, ds.catalog.noun, titles),
                 "query_index": index,
                 "id": record["id"],
+                "query": record["query"],
                 "type": record["type"],
                 "num_conditions": record["num_conditions"],
                 "ground_truth": record["ground_truth"],

@@ -17,11 +17,21 @@ from rerec.rewards.parsing import Segment, segments
 from rerec.rewards.verifier import StepVerifier, norm_text, title_key
 
 
-def wrong_items(answer: Answer, truth: Collection[str]) -> list[str]:
-    """Answered items outside the ground truth — empty when the answer is right (top item correct) or absent."""
+def wrong_titles(answer: Answer, truth: Collection[str], titles: Mapping[str, str]) -> list[str]:
+    """How the wrong answered items are written — empty when the answer is right (top item correct) or absent.
+
+    An entry that grounds to no allowed item (e.g. the item a hint names, boxed instead of a candidate) is wrong
+    too and is looked for as the model wrote it; otherwise a bare non-candidate answer would escape every
+    penalty that a wrong candidate gets, and RL learns to box the hint (seen in the first cpu-demo runs)."""
     if not answer.boxed or not answer.ranked or answer.ranked[0] in truth:
         return []
-    return [item for item in answer.ranked if item is not None and item not in truth]
+    out = []
+    for item, written in zip(answer.ranked, answer.titles, strict=True):
+        if item is None:
+            out.append(written)
+        elif item not in truth and item in titles:
+            out.append(titles[item])
+    return out
 
 
 def incorrect_segments(
@@ -33,7 +43,7 @@ def incorrect_segments(
 ) -> tuple[list[Segment], int]:
     """`(incorrect segments, number of segments)` of one completion; the box itself is never a segment."""
     steps = segments(text)
-    keys = [title_key(titles[i]) for i in wrong_items(answer, truth) if i in titles]
+    keys = [title_key(title) for title in wrong_titles(answer, truth, titles)]
     bad = []
     for step in steps:
         norm = norm_text(step.text)

@@ -10,11 +10,12 @@ from trl import ModelConfig, get_peft_config
 from rerec.assets import resolve_model
 from rerec.data.grounding import TitleIndex
 from rerec.data.prompts import PromptConfig
+from rerec.presets import resolve_presets
 from rerec.rewards.answer import AnswerReader
 from rerec.rewards.shaping import RewardConfig, build_rewards
 from rerec.training.config import ReRecConfig, TrainDataArguments
 from rerec.training.data import load_split
-from rerec.training.trainer import ReRecTrainer
+from rerec.training.trainer import ReRecTrainer, last_complete_checkpoint
 
 logger = logging.getLogger(__name__)
 
@@ -68,6 +69,32 @@ def build_trainer(
         catalog=ds.catalog,
         facts=prompt_cfg.facts,
     )
+
+
+def train_from_args(argv: list[str], resume: bool = False) -> Path:
+    """`rerec train`: parse flags and `--config` YAML, train (resuming when asked), export; the final folder."""
+    from trl import TrlParser
+
+    parser = TrlParser((TrainDataArguments, RewardConfig, PromptConfig, ModelConfig, ReRecConfig), prog="rerec train")
+    data, rewards, prompt, model, config = parser.parse_args_and_config(args=resolve_presets(argv))
+    trainer = build_trainer(data, rewards, prompt, model, config)
+    trainer.train(resume_from_checkpoint=True if resume else config.resume_from_checkpoint)
+    return export(trainer, Path(config.output_dir) / "final")
+
+
+def sft_from_args(argv: list[str], resume: bool = False) -> Path:
+    """`rerec sft`: the same for the supervised warm start."""
+    from trl import TrlParser
+
+    from rerec.training.config import WarmStartConfig
+    from rerec.training.sft import build_sft_trainer
+
+    parser = TrlParser((TrainDataArguments, PromptConfig, ModelConfig, WarmStartConfig), prog="rerec sft")
+    data, prompt, model, config = parser.parse_args_and_config(args=resolve_presets(argv))
+    trainer = build_sft_trainer(data, prompt, model, config)
+    resume_from = last_complete_checkpoint(Path(config.output_dir), False) if resume else None
+    trainer.train(resume_from_checkpoint=resume_from or config.resume_from_checkpoint)
+    return export(trainer, Path(config.output_dir) / "final")
 
 
 def export(trainer, folder: Path) -> Path:

@@ -1,0 +1,124 @@
+"""`rerec demo`: the main job on the embedded default, end to end on a CPU.
+
+Prepare the ml-100k benchmark, evaluate the base SmolLM2 on a fixed test slice, warm-start it on KG-path
+rationales (`cpu-sft`), train ReRec on top (`cpu-demo`), evaluate both, print the before/after table and three
+answers with their reasoning steps marked, and write a report. Every stage skips what is already done (and a
+training stage resumes from its last checkpoint), so running it again after an interruption continues.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rerec.rewards.parsing import boxed_answer, segments
+
+logger = logging.getLogger(__name__)
+
+MARKS = {"verified": "✓", "false": "✗", "unchecked": "·"}
+
+
+@dataclass
+class DemoConfig:
+    """Where the demo writes and how big its evaluation slice is."""
+
+    runs: str = field(default="runs", metadata={"help": "Folder for the benchmark, models and evaluations."})
+    report: str = field(default="runs/demo-report", metadata={"help": "Folder for the report."})
+    test_queries: int = field(default=90, metadata={"help": "Test queries evaluated, round-robin over types."})
+    batch_size: int = field(default=16, metadata={"help": "Evaluation batch size."})
+
+
+class Stages:
+    """Runs named stages with timing, and says when one is skipped."""
+
+    def __init__(self) -> None:
+        self.start = time.perf_counter()
+
+    def run(self, name: str, done: bool, action) -> None:
+        elapsed = (time.perf_counter() - self.start) / 60
+        if done:
+            logger.info("[%5.1f min] %s: already done, skipped", elapsed, name)
+            return
+        logger.info("[%5.1f min] %s ...", elapsed, name)
+        began = time.perf_counter()
+        action()
+        logger.info("[%5.1f min] %s done in %.1f min", (time.perf_counter() - self.start) / 60, name,
+                    (time.perf_counter() - began) / 60)  # fmt: skip
+
+
+def annotated(text: str, verifier) -> list[str]:
+    """The completion's steps, each with its verdict mark, then the boxed answer."""
+    lines = [f"  {MARKS[verifier.verdict(s.text)]} {s.text}" for s in segments(text)]
+    box = boxed_answer(text)
+    return lines + [f"  → {box}" if box is not None else "  → (no boxed answer)"]
+
+
+def run_demo(cfg: DemoConfig) -> str:
+    """Run (or continue) every stage; returns the before/after table and the example answers as text."""
+    from trl import ModelConfig
+
+    from rerec.assets import DEFAULT_MODEL, cache_dir, resolve_model
+    from rerec.config import DataConfig
+    from rerec.data.prepare import prepare
+    from rerec.data.prompts import PromptConfig
+    from rerec.eval.harness import EvalConfig, evaluate
+    from rerec.eval.report import write_report
+    from rerec.training.config import TrainDataArguments
+    from rerec.training.run import load_model, sft_from_args, train_from_args
+
+    runs = Path(cfg.runs)
+    prepared, sft_dir, demo_dir = runs / "ml100k", runs / "cpu-sft", runs / "cpu-demo"
+    stages = Stages()
+    converted = (cache_dir() / "models" / DEFAULT_MODEL / "config.json").is_file()
+    stages.run("convert the embedded SmolLM2 to a plain HF folder", converted, lambda: resolve_model(DEFAULT_MODEL))
+    stages.run(
+        "prepare ml-100k", (prepared / "summary.json").is_file(), lambda: prepare(DataConfig(out=str(prepared)))
+    )
+    data = TrainDataArguments(str(prepared), ["explicit", "implicit", "misinformed"], cfg.test_queries)
+    prompt = PromptConfig(facts=True, max_facts=15, max_candidates=5)  # as in the cpu-sft / cpu-demo presets
+    evals = {"base": DEFAULT_MODEL, "warm start": str(sft_dir / "final"), "ReRec": str(demo_dir / "final")}
+
+    def evaluate_model(label: str) -> None:
+        model, tokenizer = load_model(ModelConfig(model_name_or_path=evals[label]))
+        out = runs / "eval" / label.replace(" ", "-")
+        evaluate(data, prompt, EvalConfig(str(out), batch_size=cfg.batch_size), evals[label], model, tokenizer)
+
+    common = ["--prepared", str(prepared)]
+    warm = ["--config", "cpu-sft", "--output_dir", str(sft_dir), *common]
+    stages.run("evaluate the base model", (runs / "eval/base/metrics.json").is_file(), lambda: evaluate_model("base"))
+    stages.run("warm start (rerec sft --config cpu-sft)", (sft_dir / "final/config.json").is_file(),
+               lambda: sft_from_args(warm, resume=True))  # fmt: skip
+    stages.run("evaluate the warm start", (runs / "eval/warm-start/metrics.json").is_file(),
+               lambda: evaluate_model("warm start"))  # fmt: skip
+    train = ["--config", "cpu-demo", "--output_dir", str(demo_dir), "--model_name_or_path", str(sft_dir / "final")]
+    stages.run("ReRec (rerec train --config cpu-demo)", (demo_dir / "final/config.json").is_file(),
+               lambda: train_from_args([*train, *common], resume=True))  # fmt: skip
+    stages.run("evaluate ReRec", (runs / "eval/ReRec/metrics.json").is_file(), lambda: evaluate_model("ReRec"))
+    folders = [runs / "eval" / label.replace(" ", "-") for label in evals]
+    report = write_report(folders, Path(cfg.report), ["hit@1", "format"], "rerec demo: SmolLM2-135M on ml-100k")
+    logger.info("demo finished in %.1f min; report in %s", (time.perf_counter() - stages.start) / 60, cfg.report)
+    return report.read_text() + "\n" + examples(runs / "eval/ReRec", data, prompt)
+
+
+def examples(folder: Path, data, prompt, per_type: int = 1) -> str:
+    """One trained answer per query type, steps marked ✓ verified / ✗ false / · unchecked by the step verifier."""
+    from rerec.rewards.verifier import StepVerifier
+    from rerec.training.data import load_split, row_titles
+
+    rows, ds = load_split(data, prompt, "candidates", "test")
+    predictions = {}
+    for line in (folder / "predictions.jsonl").read_text().splitlines():
+        record = json.loads(line)
+        predictions[record["id"]] = record["completion"]
+    out, shown = ["Example answers (✓ verified, ✗ false, · unchecked):"], {}
+    for row in rows:
+        if shown.get(row["type"], 0) >= per_type or row["id"] not in predictions:
+            continue
+        shown[row["type"]] = shown.get(row["type"], 0) + 1
+        truth = ", ".join(g["title"] for g in row["ground_truth"] if g["item_id"] == row["positive_id"])
+        out += ["", f"[{row['type']}] {row['query']}", f"  (right answer among the candidates: {truth})"]
+        out += annotated(predictions[row["id"]], StepVerifier(ds.graph, ds.catalog, row_titles(row)))
+    return "\n".join(out)

@@ -1,0 +1,18 @@
+import pytest
+
+from rerec.presets import PRESETS_DIR, preset_names, resolve_presets
+
+
+def test_preset_names_resolve_and_paths_pass_through():
+    assert {"cpu-sft", "cpu-demo", "gpu-1x", "gpu-multi"} <= set(preset_names())
+    assert resolve_presets(["--config", "cpu-demo", "--max_steps", "2"]) == [
+        "--config", str(PRESETS_DIR / "cpu-demo.yaml"), "--max_steps", "2",
+    ]  # fmt: skip
+    assert resolve_presets(["--config=gpu-1x"]) == [f"--config={PRESETS_DIR / 'gpu-1x.yaml'}"]
+    assert resolve_presets(["--config", "my/run.yaml"]) == ["--config", "my/run.yaml"]
+    assert resolve_presets(["--config", "run.yml"]) == ["--config", "run.yml"]
+
+
+def test_unknown_preset_names_the_known_ones():
+    with pytest.raises(ValueError, match="cpu-demo"):
+        resolve_presets(["--config", "cpu-dmeo"])
