@@ -169,10 +169,12 @@ def _model_predictions(todo: list[dict], model, tokenizer, cfg: EvalConfig) -> I
         yield [{"completion": g.text, "tokens": g.tokens, "seconds": g.seconds} for g in batch]
 
 
-def _ranker_predictions(todo: list[dict], ranker: Ranker, catalog_ids: list[str], cfg: EvalConfig):
-    for start in range(0, len(todo), cfg.batch_size):
+def _ranker_predictions(
+    todo: list[dict], ranker: Ranker, catalog_ids: list[str], cfg: EvalConfig
+) -> Iterator[list[dict]]:
+    for rows in _chunks(todo, cfg.batch_size):
         batch = []
-        for row in todo[start : start + cfg.batch_size]:
+        for row in rows:
             began = time.perf_counter()
             pool = [c["item_id"] for c in row["candidates"]] if cfg.mode == "candidates" else catalog_ids
             ranked = ranker.rank(row, pool)[: cfg.k]
