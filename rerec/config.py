@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 QUERY_TYPES = ("explicit", "implicit", "misinformed", "interest", "demographic")
-DATASETS = ("ml-100k", "ml-1m", "bookcrossing", "custom")
+DATASETS = ("ml-100k", "ml-1m", "bookcrossing", "custom", "recbench")
 
 
 @dataclass

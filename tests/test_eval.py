@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import sys
+import types
 
 import pytest
 from conftest import tiny_model
@@ -102,3 +104,42 @@ def test_candidates_mode_measures_against_the_shown_candidates_only():
     row = {**ROW, "ground_truth": ROW["ground_truth"] + [{"item_id": "9", "title": "Solaris (1972)"}]}
     scores = score_row(row, "\\boxed{Alien; Jaws}", AnswerReader(TitleIndex(CATALOG)), GRAPH, None, k=2)
     assert scores["ndcg@2"] == 1.0 and scores["recall@2"] == 1.0
+
+
+class StandInLLM:
+    """Records what `generate_batches_vllm` asks of vLLM's offline engine and answers like `LLM.chat` does."""
+
+    calls: list = []
+
+    def __init__(self, model, seed):
+        self.calls.append(("init", model, seed))
+
+    def chat(self, conversations, params, use_tqdm):
+        self.calls.append(("chat", len(conversations), params.temperature, params.max_tokens))
+        out = types.SimpleNamespace(text="Step 1: ...\n\\boxed{x}", token_ids=[1, 2, 3])
+        return [types.SimpleNamespace(outputs=[out]) for _ in conversations]
+
+
+def test_vllm_backend_batches_greedy_chat_requests(prepared, tmp_path, monkeypatch):
+    stand_in = types.ModuleType("vllm")
+    stand_in.LLM = StandInLLM
+    stand_in.SamplingParams = lambda temperature, max_tokens: types.SimpleNamespace(
+        temperature=temperature, max_tokens=max_tokens
+    )
+    monkeypatch.setitem(sys.modules, "vllm", stand_in)
+    StandInLLM.calls = []
+    data = TrainDataArguments(prepared=str(prepared), query_types=["explicit"], max_queries=5)
+    cfg = EvalConfig(output_dir=str(tmp_path / "ev"), backend="vllm", batch_size=2, max_new_tokens=7)
+    metrics = evaluate(data, PromptConfig(max_candidates=5), cfg, str(tmp_path / "some-model"))
+    assert StandInLLM.calls == [("init", str(tmp_path / "some-model"), 0)] + [("chat", n, 0.0, 7) for n in (2, 2, 1)]
+    assert metrics["all"]["n"] == 5 and metrics["all"]["format"] == 1.0 and metrics["all"]["mean_tokens"] == 3
+    with pytest.raises(ValueError, match="backend='tgi'"):
+        EvalConfig(backend="tgi")
+
+
+def test_vllm_backend_says_how_to_get_vllm(prepared, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "vllm", None)  # import fails as if not installed
+    data = TrainDataArguments(prepared=str(prepared), query_types=["explicit"], max_queries=2)
+    cfg = EvalConfig(output_dir=str(tmp_path / "ev"), backend="vllm")
+    with pytest.raises(RuntimeError, match="pip install vllm"):
+        evaluate(data, PromptConfig(max_candidates=5), cfg, str(tmp_path / "m"))

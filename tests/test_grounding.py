@@ -11,6 +11,7 @@ def index(ml100k):
 
 def test_normalize():
     assert normalize("Usual Suspects, The") == normalize("The Usual Suspects") == "usual suspects"
+    assert normalize("Amélie") == normalize("Amelie") == "amelie"
     assert split_year("Jaws (1975)") == ("Jaws", 1975)
     assert split_year("Jaws") == ("Jaws", None)
 

@@ -3,9 +3,14 @@ import json
 import pytest
 from conftest import RECBENCH_DIR
 
+from rerec.config import DataConfig
+from rerec.data.prepare import prepare
+from rerec.data.prompts import PromptConfig
 from rerec.data.sources.movielens import load_ml1m
 from rerec.data.sources.recbenchplus import load_recbench_queries
 from rerec.data.validation import DataError
+from rerec.training.config import TrainDataArguments
+from rerec.training.data import load_split
 
 needs_recbench = pytest.mark.skipif(not RECBENCH_DIR.is_dir(), reason="../shared/recbench-data is absent")
 
@@ -80,3 +85,23 @@ def test_published_demographics_file_loads_against_ml1m():
     assert grounded / total > 0.99  # the rewards' TitleIndex: exact, then fuzzy
     assert records[0]["profile"] == {"age_group": "25-34", "gender": None, "occupation": None}
     assert {r["type"] for r in records} == {"demographic"}
+
+
+def test_prepare_recbench_folder_is_test_only_and_needs_no_ratings(tmp_path):
+    folder = write_ml1m(tmp_path / "movie")
+    (folder / "ratings.dat").unlink()
+    group = {"group_type": "age", "group": "25-34", "query & ground true": [
+        {"query": "Something animated?", "movie subset": ["Toy Story (1995)"]},
+        {"query": "A French romance?", "movie subset": ["Amelie (2001)", "Not In The Catalog (1990)"]},
+    ]}  # fmt: skip
+    (folder / "DemographicsBasedQuery.json").write_text(json.dumps([group]))
+    summary = prepare(DataConfig(dataset="recbench", data_dir=str(folder), out=str(tmp_path / "out")))
+    assert summary["queries"]["demographic"] == {"train": 0, "val": 0, "test": 2}
+    assert summary["interactions"] == 0 and not (tmp_path / "out" / "lightgcn.safetensors").exists()
+    rows, _ = load_split(
+        TrainDataArguments(prepared=str(tmp_path / "out"), query_types=["demographic"]), PromptConfig(), "open", "test"
+    )
+    assert [[g["item_id"] for g in r["ground_truth"]] for r in rows] == [["1"], ["2", None]]
+    with pytest.raises(DataError, match="no RecBench\\+ query file"):
+        (folder / "DemographicsBasedQuery.json").unlink()
+        prepare(DataConfig(dataset="recbench", data_dir=str(folder), out=str(tmp_path / "out2")))

@@ -1,13 +1,14 @@
 """Exact values for RAAE on hand-written completions."""
 
 import pytest
+import torch
 
 from rerec.data.catalog import Catalog, Item
 from rerec.data.grounding import TitleIndex
 from rerec.data.knowledge_graph import KnowledgeGraph, Triple
 from rerec.rewards.answer import AnswerReader
 from rerec.rewards.verifier import StepVerifier
-from rerec.training.raae import incorrect_segments, token_advantages, token_mask, wrong_titles
+from rerec.training.raae import incorrect_segments, penalty_scales, token_advantages, token_mask, wrong_titles
 
 CATALOG = Catalog(
     [Item("1", "Jaws", 1975, {"genre": ("Thriller",)}), Item("2", "Alien", 1979, {"genre": ("Sci-Fi",)})]
@@ -73,3 +74,16 @@ def test_token_advantages_exact_values():
 
 def test_penalty_off_is_exactly_grpo():
     assert token_advantages(0.42, 0.9, 0.3, [True, False, True], 0.0) == [0.42, 0.42, 0.42]
+
+
+def test_a_tied_group_penalty_is_scaled_by_the_floor_not_by_epsilon():
+    rewards = torch.tensor([0.05, 0.05, 1.05, 0.05, 0.056, 0.0561, 0.9, 0.1])  # tied, spread, near-tied, spread
+    scales = penalty_scales(rewards, 2)
+    spread1, spread2 = float(rewards[2:4].std()) + 1e-4, float(rewards[6:].std()) + 1e-4
+    assert scales.tolist() == pytest.approx([0.25, 0.25, spread1, spread1, 0.25, 0.25, spread2, spread2])
+    # a tied group's penalised tokens move by w*|r|/0.25 (0.06 here), not by w*|r|/1e-4 (150)
+    assert token_advantages(0.0, 0.05, float(scales[0]), [True, False], 0.3) == [pytest.approx(-0.06), 0.0]
+    # without a floor the near-tied group (rewards differing in the 4th decimal) would divide by ~1.7e-4
+    assert float(penalty_scales(rewards, 2, floor=1e-9)[4]) == pytest.approx(float(rewards[4:6].std()) + 1e-4)
+    assert penalty_scales(rewards, 2, "none").tolist() == [1.0] * 8
+    assert penalty_scales(rewards, 2, "batch").tolist() == pytest.approx([float(rewards.std()) + 1e-4] * 8)

@@ -55,7 +55,9 @@ def call(reward, completions, **columns):
 def test_format_and_ndcg():
     completions = ["Step 1: ...\n\\boxed{Jaws (1975)}", "\\boxed{Alien}", "\\boxed{}", "Jaws, no box"]
     assert format_reward(completions) == [0.5, 0.5, 0.5, -0.5]
-    assert call(NDCGReward(reader()), completions) == [1.0, 0.0, 0.0, -0.5]
+    # An empty box grounds nothing: no answer, like no box.
+    assert call(NDCGReward(reader()), completions) == [1.0, 0.0, -0.5, -0.5]
+    assert call(NDCGReward(reader(), ungrounded_as_no_answer=False), completions) == [1.0, 0.0, 0.0, -0.5]
     ndcg3 = NDCGReward(reader(), k=3)
     assert call(ndcg3, ["\\boxed{Alien; Jaws}"]) == [pytest.approx(1 / math.log2(3))]
 
@@ -72,7 +74,11 @@ def test_ndcg_reward_logs_parse_failures_and_hit_rate():
 
 def test_candidates_mode_ignores_titles_outside_the_prompt():
     cands = [CANDS[1], CANDS[2]]
-    assert call(NDCGReward(reader()), ["\\boxed{Jaws}"], candidates=[cands]) == [0.0]
+    # A boxed non-candidate is no answer (-0.5), not a wrong one (0): it must not be the safe choice.
+    assert call(NDCGReward(reader()), ["\\boxed{Jaws}"], candidates=[cands]) == [-0.5]
+    assert call(NDCGReward(reader(), ungrounded_as_no_answer=False), ["\\boxed{Jaws}"], candidates=[cands]) == [0.0]
+    # One grounded entry makes it an answer, ranked by where the grounded entries stand.
+    assert call(NDCGReward(reader(), k=2), ["\\boxed{Jaws; Alien}"], candidates=[cands]) == [0.0]
     assert call(NDCGReward(reader("open")), ["\\boxed{Jaws}"], candidates=[cands]) == [1.0]
 
 

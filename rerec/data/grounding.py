@@ -35,8 +35,10 @@ def split_year(title: str) -> tuple[str, int | None]:
 
 @functools.lru_cache(maxsize=65536)
 def normalize(title: str) -> str:
-    """Canonical key of a title without its year: `"Usual Suspects, The" -> "usual suspects"`."""
-    text = unicodedata.normalize("NFKC", title[:MAX_TITLE_CHARS]).casefold().strip()
+    """Canonical key of a title without its year: `"Usual Suspects, The" -> "usual suspects"`. Accents fold
+    away (`"Amélie" -> "amelie"`): people and published benchmarks often type titles without them."""
+    text = unicodedata.normalize("NFKD", title[:MAX_TITLE_CHARS]).casefold().strip()
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = _TRAILING_ARTICLE.sub("", text) if _TRAILING_ARTICLE.search(text) else _LEADING_ARTICLE.sub("", text)
     return " ".join(_NON_WORD.sub(" ", text).split())
 

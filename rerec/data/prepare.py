@@ -60,14 +60,20 @@ def prepare(cfg: DataConfig, lightgcn: LightGCNConfig | None = None) -> dict:
     lightgcn = lightgcn or LightGCNConfig()
     start = time.perf_counter()
     logger.info("loading %s", cfg.dataset)
-    ds = load_source(cfg)
+    generator = None
+    if cfg.dataset == "recbench":  # the published queries, all test: an external check, never trained on
+        from rerec.data.sources.recbenchplus import load_recbench_folder
+
+        ds, queries = load_recbench_folder(Path(cfg.data_dir))
+    else:
+        ds = load_source(cfg)
+        generator = QueryGenerator(ds, cfg)
+        queries = generator.generate()
     logger.info(
         "%s: %d items, %d users, %d interactions, %d graph triples",
         ds.name, len(ds.catalog), len(ds.interactions.users), len(ds.interactions), len(ds.graph),
     )  # fmt: skip
-    generator = QueryGenerator(ds, cfg)
-    queries = generator.generate()
-    logger.info("generated %d queries; writing %s", len(queries), cfg.out)
+    logger.info("%d queries; writing %s", len(queries), cfg.out)
     held_out = {
         (q["user_id"], g["item_id"])
         for q in queries
@@ -79,7 +85,7 @@ def prepare(cfg: DataConfig, lightgcn: LightGCNConfig | None = None) -> dict:
     with atomic_folder(Path(cfg.out)) as folder:
         ds.save(folder)
         write_interactions(train_interactions, folder / TRAIN_INTERACTIONS_FILE)
-        if lightgcn.lightgcn:
+        if lightgcn.lightgcn and len(train_interactions):
             logger.info("training LightGCN on the training interactions")
             train_lightgcn(train_interactions, ds.catalog.ids, lightgcn, cfg.seed).save(folder / EMBEDDINGS_FILE)
         (folder / "queries").mkdir()
@@ -90,9 +96,9 @@ def prepare(cfg: DataConfig, lightgcn: LightGCNConfig | None = None) -> dict:
     return summary
 
 
-def summarize(ds: RecDataset, cfg: DataConfig, queries: list[dict], gen: QueryGenerator, n_train: int) -> dict:
+def summarize(ds: RecDataset, cfg: DataConfig, queries: list[dict], gen: QueryGenerator | None, n_train: int) -> dict:
     """Counts per type x split, ground-truth sizes, condition counts and hops; no timing (output stays
-    byte-identical for one seed)."""
+    byte-identical for one seed). `gen` is None for published queries (RecBench+)."""
     by_type = {t: [q for q in queries if q["type"] == t] for t in QUERY_TYPES}
     return {
         "dataset": ds.name,
@@ -104,11 +110,11 @@ def summarize(ds: RecDataset, cfg: DataConfig, queries: list[dict], gen: QueryGe
         "kg_triples": len(ds.graph),
         "kg_relations": ds.graph.relations,
         "dropped_rows": ds.dropped,
-        "split_users": dict(sorted(Counter(gen.split.values()).items())),
+        "split_users": dict(sorted(Counter(gen.split.values()).items())) if gen else {},
         "queries": {t: {s: sum(q["split"] == s for q in qs) for s in SPLITS} for t, qs in by_type.items()},
         "total_queries": len(queries),
-        "targets": gen.report.target,
-        "attempts": gen.report.attempts,
+        "targets": gen.report.target if gen else {},
+        "attempts": gen.report.attempts if gen else {},
         "ground_truth_size": {t: _stats([len(q["ground_truth"]) for q in qs]) for t, qs in by_type.items()},
         "num_conditions": {t: _histogram(q["num_conditions"] for q in qs) for t, qs in by_type.items()},
         "hops": {t: _histogram(q["hops"] for q in qs) for t, qs in by_type.items()},

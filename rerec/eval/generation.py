@@ -1,4 +1,5 @@
-"""Batched greedy generation with transformers, for evaluation: the same chat template as training."""
+"""Batched greedy generation for evaluation, with transformers or (on a GPU machine) vLLM: the same chat template
+as training. Both yield one list of `Generated` per batch, so the harness writes each batch as it comes."""
 
 from __future__ import annotations
 
@@ -49,3 +50,22 @@ def generate_batches(
             ids = [i for i in ids if i != tokenizer.pad_token_id]
             batch.append(Generated(tokenizer.decode(ids, skip_special_tokens=True), len(ids), seconds))
         yield batch
+
+
+def generate_batches_vllm(
+    model_path: str, prompts: Sequence[list[dict]], batch_size: int, max_new_tokens: int
+) -> Iterator[list[Generated]]:
+    """The same contract with vLLM's offline engine (`LLM.chat`, greedy), which applies the model's own chat
+    template. Use a large `batch_size` (e.g. 256): vLLM schedules a batch's sequences itself."""
+    try:
+        from vllm import LLM, SamplingParams
+    except ImportError:
+        raise RuntimeError("--backend vllm needs vLLM, which is not installed: pip install vllm (CUDA)") from None
+    llm = LLM(model=model_path, seed=0)
+    params = SamplingParams(temperature=0.0, max_tokens=max_new_tokens)
+    for start in range(0, len(prompts), batch_size):
+        chunk = list(prompts[start : start + batch_size])
+        began = time.perf_counter()
+        outputs = llm.chat(chunk, params, use_tqdm=False)
+        seconds = (time.perf_counter() - began) / len(chunk)
+        yield [Generated(out.outputs[0].text, len(out.outputs[0].token_ids), seconds) for out in outputs]

@@ -16,11 +16,12 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
+from rerec.assets import resolve_model
 from rerec.data.grounding import TitleIndex
 from rerec.data.knowledge_graph import KnowledgeGraph
 from rerec.data.prompts import PromptConfig
 from rerec.eval.baselines import BASELINES, Ranker, build_ranker
-from rerec.eval.generation import generate_batches
+from rerec.eval.generation import generate_batches, generate_batches_vllm
 from rerec.eval.metrics import ndcg_at_k, precision_at_k, recall_at_k
 from rerec.rewards.accuracy import truth_ids
 from rerec.rewards.answer import Answer, AnswerReader
@@ -46,6 +47,10 @@ class EvalConfig:
     k: int = field(default=10, metadata={"help": "Cut-off of NDCG@K over the boxed ranked list."})
     batch_size: int = field(default=16, metadata={"help": "Prompts per generation batch."})
     max_new_tokens: int = field(default=128, metadata={"help": "Completion length limit."})
+    backend: str = field(
+        default="transformers",
+        metadata={"help": "'transformers' (any machine) or 'vllm' (a CUDA machine with vLLM installed)."},
+    )
     baseline: str | None = field(
         default=None, metadata={"help": f"Evaluate a non-LLM baseline instead of the model: one of {BASELINES}."}
     )
@@ -55,6 +60,8 @@ class EvalConfig:
             raise ValueError(f"split={self.split!r}: use 'train', 'val' or 'test'")
         if self.mode not in ("candidates", "open"):
             raise ValueError(f"mode={self.mode!r}: use 'candidates' or 'open'")
+        if self.backend not in ("transformers", "vllm"):
+            raise ValueError(f"backend={self.backend!r}: use 'transformers' or 'vllm'")
         if self.baseline is not None and self.baseline not in BASELINES:
             raise ValueError(f"baseline={self.baseline!r}: use one of {BASELINES}")
         if self.k < 1 or self.batch_size < 1 or self.max_new_tokens < 1:
@@ -151,21 +158,26 @@ def _read_predictions(path: Path) -> dict[str, dict]:
 
 
 def _check_settings(folder: Path, settings: dict) -> None:
-    """Refuse to mix predictions of different models or prompts in one folder."""
+    """Refuse to mix predictions of different models or prompts in one folder. A setting added to rerec after
+    the folder was written (absent from its file) is not held against it."""
     path = folder / SETTINGS
     if path.is_file():
         before = json.loads(path.read_text())
-        if before != settings:
-            changed = sorted(k for k in settings if before.get(k) != settings[k])
+        changed = sorted(k for k in settings if k in before and before[k] != settings[k])
+        if changed:
             raise ValueError(f"{folder} holds predictions made with other settings {changed}; use another output_dir")
     else:
         folder.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(settings, indent=2, sort_keys=True))
 
 
-def _model_predictions(todo: list[dict], model, tokenizer, cfg: EvalConfig) -> Iterator[list[dict]]:
+def _model_predictions(todo: list[dict], model, tokenizer, model_name: str, cfg: EvalConfig) -> Iterator[list[dict]]:
     prompts = [row["prompt"] for row in todo]
-    for batch in generate_batches(model, tokenizer, prompts, cfg.batch_size, cfg.max_new_tokens):
+    if cfg.backend == "vllm":
+        batches = generate_batches_vllm(resolve_model(model_name), prompts, cfg.batch_size, cfg.max_new_tokens)
+    else:
+        batches = generate_batches(model, tokenizer, prompts, cfg.batch_size, cfg.max_new_tokens)
+    for batch in batches:
         yield [{"completion": g.text, "tokens": g.tokens, "seconds": g.seconds} for g in batch]
 
 
@@ -202,7 +214,7 @@ def evaluate(
             ranker = build_ranker(cfg.baseline, ds, Embeddings.load(path) if path.is_file() else None)
             batches = _ranker_predictions(todo, ranker, ds.catalog.ids, cfg)
         else:
-            batches = _model_predictions(todo, model, tokenizer, cfg)
+            batches = _model_predictions(todo, model, tokenizer, model_name, cfg)
         bar = tqdm(total=len(rows), initial=len(rows) - len(todo), desc="predicting", unit="query")
         with (folder / PREDICTIONS).open("a") as handle:
             for row_batch, batch in zip(_chunks(todo, cfg.batch_size), batches, strict=True):

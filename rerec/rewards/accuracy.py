@@ -1,11 +1,12 @@
-"""Format and NDCG@K rewards (method.md §3): `F = ±0.5` for a box, NDCG@K of the grounded list, −0.5 unboxed."""
+"""Format and NDCG@K rewards (method.md §3): `F = ±0.5` for a box, NDCG@K of the grounded list, −0.5 unboxed
+(and, by default, −0.5 for a box none of whose entries grounds)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
 from rerec.eval.metrics import ndcg_at_k
-from rerec.rewards.answer import AnswerReader
+from rerec.rewards.answer import Answer, AnswerReader
 from rerec.rewards.parsing import box_span, completion_text
 
 NO_ANSWER = -0.5
@@ -30,20 +31,28 @@ class NDCGReward:
     Args:
         reader (`AnswerReader`): Parses and grounds completions.
         k (`int`, *optional*, defaults to `1`): Cut-off (1 in candidates mode: Hit@1).
+        ungrounded_as_no_answer (`bool`, *optional*, defaults to `True`): A box none of whose entries grounds (a
+            title that is not a candidate, or not in the catalog) scores −0.5 like no box. Scored 0 instead (the
+            paper code), a made-up title costs no more than a wrong candidate, and measured runs drifted to it.
 
     >>> from rerec.data.catalog import Catalog, Item
     >>> from rerec.data.grounding import TitleIndex
     >>> reward = NDCGReward(AnswerReader(TitleIndex(Catalog([Item("1", "Jaws", 1975), Item("2", "Alien", 1979)]))))
     >>> cands = [{"item_id": "1", "title": "Jaws (1975)"}, {"item_id": "2", "title": "Alien (1979)"}]
     >>> truth = [{"item_id": "2", "title": "Alien (1979)"}]
-    >>> reward(["\\\\boxed{alien}", "\\\\boxed{Jaws}", "no box"], ground_truth=[truth] * 3, candidates=[cands] * 3)
-    [1.0, 0.0, -0.5]
+    >>> reward(["\\\\boxed{alien}", "\\\\boxed{Jaws}", "\\\\boxed{Heat}", "no box"], ground_truth=[truth] * 4,
+    ...        candidates=[cands] * 4)
+    [1.0, 0.0, -0.5, -0.5]
     """
 
     __name__ = "ndcg_reward"
 
-    def __init__(self, reader: AnswerReader, k: int = 1):
-        self.reader, self.k = reader, k
+    def __init__(self, reader: AnswerReader, k: int = 1, ungrounded_as_no_answer: bool = True):
+        self.reader, self.k, self.ungrounded_as_no_answer = reader, k, ungrounded_as_no_answer
+
+    def answered(self, answer: Answer) -> bool:
+        """Whether the answer counts as one: boxed and, unless switched off, with at least one grounded entry."""
+        return answer.boxed and not (self.ungrounded_as_no_answer and all(r is None for r in answer.ranked))
 
     def __call__(
         self,
@@ -55,7 +64,7 @@ class NDCGReward:
     ) -> list[float]:
         answers = self.reader.read_batch(completions, candidates)
         scores = [
-            ndcg_at_k(a.ranked, truth_ids(gt), self.k) if a.boxed else NO_ANSWER
+            ndcg_at_k(a.ranked, truth_ids(gt), self.k) if self.answered(a) else NO_ANSWER
             for a, gt in zip(answers, ground_truth, strict=True)
         ]
         if log_metric is not None and answers:

@@ -33,6 +33,13 @@ class RewardConfig:
     qas_weight: float = field(default=0.01, metadata={"help": "w_qas."})
     pas: bool = field(default=True, metadata={"help": "Add the Preference Alignment Score (LightGCN)."})
     pas_weight: float = field(default=0.01, metadata={"help": "w_pas."})
+    ungrounded_as_no_answer: bool = field(
+        default=True,
+        metadata={
+            "help": "Score a box none of whose entries grounds (not a candidate / not in the catalog) as no answer "
+            "(-0.5) instead of a wrong one (0, the paper code)."
+        },
+    )
     grounding_threshold: float = field(default=0.85, metadata={"help": "rapidfuzz ratio for a fuzzy title match."})
     extra_rewards: list[str] = field(
         default_factory=list,
@@ -58,7 +65,7 @@ def build_rewards(
     cfg = cfg or RewardConfig()
     ds = ds or RecDataset.load(Path(folder), interactions_file="train_interactions.parquet")
     reader = reader or AnswerReader(TitleIndex(ds.catalog, cfg.grounding_threshold), cfg.mode)
-    funcs: list[Callable] = [format_reward, NDCGReward(reader, cfg.ndcg_k)]
+    funcs: list[Callable] = [format_reward, NDCGReward(reader, cfg.ndcg_k, cfg.ungrounded_as_no_answer)]
     weights = [cfg.format_weight, 1.0]
     if cfg.qas:
         funcs.append(QASReward(reader, ds.graph, cfg.ndcg_k))

@@ -64,6 +64,9 @@ class ReRecConfig(AutoReportTo, GRPOConfig):
         Reasoning-aware advantages: penalise the tokens of incorrect reasoning segments.
     raae_penalty (`float`, *optional*, defaults to `0.3`):
         w_penalty: penalised tokens get the reward `r - w·|r|`.
+    raae_scale_floor (`float`, *optional*, defaults to `0.25`):
+        Smallest denominator of a penalised token's shift `w·|r| / scale` (rerec): groups whose rewards tie up to
+        the 0.01-weighted QAS/PAS terms would otherwise multiply the penalty by up to 10^4.
     curriculum (`bool`, *optional*, defaults to `True`):
         Order training queries easy to hard from live rollout difficulty.
     curriculum_tau (`float`, *optional*, defaults to `0.1`):
@@ -84,6 +87,9 @@ class ReRecConfig(AutoReportTo, GRPOConfig):
 
     raae: bool = field(default=True, metadata={"help": "Reasoning-aware advantage estimation."})
     raae_penalty: float = field(default=0.3, metadata={"help": "w_penalty for tokens of incorrect segments."})
+    raae_scale_floor: float = field(
+        default=0.25, metadata={"help": "Smallest std a penalty is divided by (tied groups would amplify it 10^4x)."}
+    )
     curriculum: bool = field(default=True, metadata={"help": "Online easy-to-hard curriculum."})
     curriculum_tau: float = field(default=0.1, metadata={"help": "Mastery threshold on difficulty."})
     curriculum_replay: float = field(default=0.1, metadata={"help": "Replay share of mastered queries."})
@@ -97,6 +103,8 @@ class ReRecConfig(AutoReportTo, GRPOConfig):
         super().__post_init__()
         if not 0 <= self.raae_penalty <= 1:
             raise ValueError("raae_penalty must be in [0, 1]")
+        if self.raae_scale_floor <= 0:
+            raise ValueError("raae_scale_floor must be > 0 (it divides the penalty)")
         if self.raae and self.multi_objective_aggregation != "sum_then_normalize":
             raise ValueError(
                 "raae needs multi_objective_aggregation='sum_then_normalize' (it rescales that advantage)"

@@ -8,6 +8,7 @@ Touches TRL at three seams only: `_calculate_rewards` (keep the gathered rewards
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import time
@@ -18,7 +19,6 @@ import torch
 from accelerate.utils import gather_object
 from transformers import TrainerCallback
 from trl import GRPOTrainer
-from trl.trainer.utils import nanstd
 
 from rerec.data.knowledge_graph import KnowledgeGraph
 from rerec.rewards.accuracy import truth_ids
@@ -28,7 +28,7 @@ from rerec.training.curriculum import CurriculumSampler, CurriculumSettings, Dif
 from rerec.training.data import row_titles
 from rerec.training.metrics_log import JsonlMetrics
 from rerec.training.offsets import byte_level_offsets
-from rerec.training.raae import incorrect_segments, token_mask
+from rerec.training.raae import incorrect_segments, penalty_scales, token_advantages, token_mask
 
 logger = logging.getLogger(__name__)
 
@@ -71,9 +71,20 @@ class ReRecTrainer(GRPOTrainer):
     def _generate(self, prompts: list):
         start = time.perf_counter()
         try:
-            return super()._generate(prompts)
+            with self._generation_autocast():
+                return super()._generate(prompts)
         finally:
             self._phase_s["generation"] += time.perf_counter() - start
+
+    def _generation_autocast(self):
+        """One autocast region around the whole generation under mixed precision. Accelerate autocasts each
+        forward call on its own, and leaving the outermost region drops the cast cache, so every decoded token
+        cast all fp32 weights to bf16 again; with one outer region they are cast once per generation
+        (measured on 2 CPU cores, SmolLM2-135M, 16 sequences: 0.23 -> 0.15 s per token)."""
+        dtype = torch.bfloat16 if self.args.bf16 else torch.float16 if self.args.fp16 else None
+        if dtype is None:
+            return contextlib.nullcontext()
+        return torch.autocast(self.accelerator.device.type, dtype=dtype)
 
     def _calculate_rewards(self, inputs, prompts, completions, completion_ids_list):
         start = time.perf_counter()
@@ -143,18 +154,10 @@ class ReRecTrainer(GRPOTrainer):
             metrics[f"curriculum/difficulty_bin{i}"].append(float(count))
 
     # -- RAAE ------------------------------------------------------------------------------------------------
-    def _group_scale(self, rewards: torch.Tensor) -> torch.Tensor:
-        """The denominator TRL divided by: group std, batch std, or 1 (`scale_rewards="none"`)."""
-        size = self.num_generations
-        if self.scale_rewards == "none":
-            return torch.ones_like(rewards)
-        if self.scale_rewards == "batch":
-            return (nanstd(rewards) + 1e-4).expand_as(rewards)
-        return (nanstd(rewards.view(-1, size), dim=1) + 1e-4).repeat_interleave(size)
-
     def _token_advantages(self, inputs, output: dict, rewards: torch.Tensor) -> torch.Tensor:
         local = slice(self.accelerator.process_index * len(inputs), (self.accelerator.process_index + 1) * len(inputs))
-        reward, scale = rewards[local], self._group_scale(rewards)[local]
+        scales = penalty_scales(rewards, self.num_generations, self.scale_rewards, self.args.raae_scale_floor)
+        reward, scale = rewards[local], scales[local]
         ids, mask = output["completion_ids"], output["completion_mask"]
         advantages = output["advantages"].unsqueeze(1).expand_as(mask).clone().float()
         texts = self.processing_class.batch_decode(ids, skip_special_tokens=True)
@@ -178,11 +181,11 @@ class ReRecTrainer(GRPOTrainer):
             mismatched += not complete  # tokens past the divergence keep GRPO's advantage
             if not offsets:
                 continue
-            n = len(offsets)
-            hit = torch.tensor(token_mask(offsets, bad), device=advantages.device)
-            shift = self.args.raae_penalty * reward[i].abs() / scale[i]
-            advantages[i, :n] -= shift * hit
-            bad_tokens += int(hit.sum())
+            hit = token_mask(offsets, bad)
+            row_adv = token_advantages(float(output["advantages"][i]), float(reward[i]), float(scale[i]), hit,
+                                       self.args.raae_penalty)  # fmt: skip
+            advantages[i, : len(hit)] = torch.tensor(row_adv, device=advantages.device)
+            bad_tokens += sum(hit)
         metrics = self._metrics["train"]
         metrics["raae/penalized_segment_share"].append(bad_segments / max(1, all_segments))
         metrics["raae/penalized_token_share"].append(bad_tokens / max(1, int(mask.sum())))

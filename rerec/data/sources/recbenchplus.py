@@ -14,12 +14,15 @@ to the catalog (the same `TitleIndex` the rewards use) when one is given; titles
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from pathlib import Path
 
 from rerec.data.catalog import Catalog
+from rerec.data.dataset import RecDataset
 from rerec.data.grounding import TitleIndex
+from rerec.data.sources.movielens import load_ml1m
 from rerec.data.validation import DataError, read_text
 
 logger = logging.getLogger(__name__)
@@ -40,6 +43,18 @@ def query_type_of(path: Path) -> str:
         if stem in path.name:
             return kind
     raise DataError(path, f"cannot tell the query type from the file name; expected one of {list(FILE_TYPES)}")
+
+
+def load_recbench_folder(folder: Path) -> tuple[RecDataset, list[dict]]:
+    """A RecBench+ movie folder as published (`dataset/movie/`): the MovieLens-1M catalog of `movies.dat`
+    (ratings too when `ratings.dat` is there) and the records of every query file in it, all split "test".
+    This is the external check: its queries are only ever evaluated, never trained on."""
+    folder = Path(folder)
+    files = sorted(p for p in folder.glob("*.json") if any(stem in p.name for stem in FILE_TYPES))
+    if not files:
+        raise DataError(folder, f"no RecBench+ query file here; expected names like {list(FILE_TYPES)}")
+    ds = dataclasses.replace(load_ml1m(folder, require_ratings=False), name="recbench-movie")
+    return ds, [record for path in files for record in load_recbench_queries(path, ds.catalog)]
 
 
 def load_recbench_queries(path: Path, catalog: Catalog | None = None) -> list[dict]:
