@@ -3,7 +3,8 @@
 Touches TRL at three seams only: `_calculate_rewards` (keep the gathered rewards), `_generate_and_score_completions`
 (call TRL's, then turn its scalar advantages into token-level ones and feed the difficulty tracker) and
 `_get_train_sampler` (the curriculum). TRL's loss already accepts (B, T) advantages. Two timing wrappers
-(`_generate`, `training_step`) split each step's time into generation / scoring / log-probs / update.
+(`_generate`, `training_step`) split each step's time into generation / scoring / log-probs / update; the first
+also puts the whole generation in one autocast region (see `_generation_autocast`).
 """
 
 from __future__ import annotations
