@@ -15,6 +15,10 @@ Usage (copy-paste):
     rerec train --config cpu-demo --resume                     # continue after a crash or kill
     rerec train --config cpu-demo --raae false --curriculum false --qas false --pas false   # vanilla GRPO
     rerec train --config my-run.yaml                           # any YAML file (presets: rerec/presets/)
+    rerec recommend "films by the director of Jaws (1975)"      # ask the trained (else the base) model
+    rerec recommend "a 90s comedy" --user 42 -k 5 --json       # for a known user, as JSON
+    rerec chat                                                 # follow-ups refine: "not that one", "older"
+    rerec serve --port 8000                                    # HTTP API + web page on 127.0.0.1
     rerec data fetch bookcrossing                              # Book-Crossing CSVs into the cache
     rerec assets                                               # where the embedded model/data/encoder live
     rerec assets --convert-model                               # de-quantise SmolLM2 into the cache once
@@ -121,6 +125,62 @@ def _report(folders: list[str], out: str, metrics: list[str], title: str) -> int
     return 0
 
 
+def _assistant_config(args: argparse.Namespace):
+    from rerec.serve.assistant import AssistantConfig
+    from rerec.serve.console import default_model
+
+    return AssistantConfig(
+        model_name_or_path=args.model or default_model(),
+        prepared=args.prepared,
+        num_candidates=args.num_candidates,
+        sources=args.sources,
+        max_new_tokens=args.max_new_tokens,
+    )
+
+
+def _recommend(args: argparse.Namespace) -> int:
+    from rerec.serve.assistant import Request
+    from rerec.serve.console import recommend
+
+    liked = [t.strip() for t in (args.liked or "").split(";") if t.strip()]
+    return recommend(_assistant_config(args), Request(args.query, args.user, liked, args.k), args.json)
+
+
+def _chat(args: argparse.Namespace) -> int:
+    from rerec.serve.console import chat
+
+    return chat(_assistant_config(args), args.user, args.k)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from rerec.serve.api import ServeConfig, create_app
+    from rerec.serve.assistant import Assistant
+
+    cfg = ServeConfig(args.host, args.port, args.max_batch, args.max_queue, args.timeout_s)
+    app = create_app(Assistant.load(_assistant_config(args)), cfg)
+    print(f"rerec serving on http://{cfg.host}:{cfg.port}/ (API docs at /docs)")
+    uvicorn.run(app, host=cfg.host, port=cfg.port, log_level="info")
+    return 0
+
+
+def _add_assistant_args(parser: argparse.ArgumentParser, query: bool) -> None:
+    from rerec.serve.retrieval import SOURCES
+
+    if query:
+        parser.add_argument("query", help="what you are looking for, in your own words")
+        parser.add_argument("--liked", help="titles you liked, separated by ';'")
+        parser.add_argument("--json", action="store_true", help="print the full answer as JSON")
+    parser.add_argument("--model", help="model folder or HF id (default: runs/cpu-demo/final if trained, else base)")
+    parser.add_argument("--prepared", default="runs/ml100k", help="folder written by `rerec prepare`")
+    parser.add_argument("--user", help="a user id of the prepared data (personalises retrieval)")
+    parser.add_argument("-k", type=int, default=10, help="how many items to list")
+    parser.add_argument("--num_candidates", type=int, default=10, help="catalog items retrieved into the prompt")
+    parser.add_argument("--sources", nargs="+", default=list(SOURCES), help="retrieval sources to use")
+    parser.add_argument("--max_new_tokens", type=int, default=160, help="generation budget per answer")
+
+
 def _fetch(name: str) -> int:
     from rerec.data.sources.bookcrossing import fetch_bookcrossing
 
@@ -176,6 +236,16 @@ def build_parser() -> argparse.ArgumentParser:
     data = sub.add_parser("data", help="manage source datasets")
     data.add_argument("action", choices=["fetch"])
     data.add_argument("name", help="dataset to fetch: bookcrossing")
+    rec = sub.add_parser("recommend", help="answer one question over the whole catalog, steps verified")
+    _add_assistant_args(rec, query=True)
+    _add_assistant_args(sub.add_parser("chat", help="terminal conversation; follow-ups refine the answer"), False)
+    serve = sub.add_parser("serve", help="HTTP API (POST /v1/recommend) and web page; binds 127.0.0.1")
+    _add_assistant_args(serve, query=False)
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (0.0.0.0 exposes it to the network)")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--max_batch", type=int, default=8, help="requests answered by one generate call")
+    serve.add_argument("--max_queue", type=int, default=32, help="waiting requests before 503")
+    serve.add_argument("--timeout_s", type=float, default=120.0, help="per-request deadline (504)")
     assets = sub.add_parser("assets", help="locate the embedded model, data and encoder")
     assets.add_argument("--convert-model", action="store_true", help="convert the SmolLM2 GGUF once")
     return parser
@@ -187,24 +257,22 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format=LOG_FORMAT)
     if args.command not in ("prepare", "train", "sft", "eval", "retention", "demo") and rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    handlers = {
+        "prepare": lambda: _prepare(rest, args.json),
+        "train": lambda: _train(rest, args.resume),
+        "sft": lambda: _sft(rest, args.resume),
+        "eval": lambda: _eval(rest),
+        "demo": lambda: _demo(rest),
+        "retention": lambda: _retention(rest),
+        "report": lambda: _report(args.folders, args.out, args.metrics, args.title),
+        "data": lambda: _fetch(args.name),
+        "recommend": lambda: _recommend(args),
+        "chat": lambda: _chat(args),
+        "serve": lambda: _serve(args),
+        "assets": lambda: _assets(args.convert_model),
+    }
     try:
-        if args.command == "prepare":
-            return _prepare(rest, args.json)
-        if args.command == "train":
-            return _train(rest, args.resume)
-        if args.command == "sft":
-            return _sft(rest, args.resume)
-        if args.command == "eval":
-            return _eval(rest)
-        if args.command == "demo":
-            return _demo(rest)
-        if args.command == "retention":
-            return _retention(rest)
-        if args.command == "report":
-            return _report(args.folders, args.out, args.metrics, args.title)
-        if args.command == "data":
-            return _fetch(args.name)
-        return _assets(args.convert_model)
+        return handlers[args.command]()
     except (ValueError, RuntimeError, OSError) as err:
         # DataError and config errors are ValueErrors whose message already names file/line/field or the fix.
         print(f"rerec {args.command}: error: {err}", file=sys.stderr)

@@ -11,7 +11,7 @@ from rerec.data.catalog import Catalog, Item
 from rerec.data.grounding import TitleIndex
 from rerec.data.knowledge_graph import KnowledgeGraph, Triple
 from rerec.eval.metrics import rank_weights
-from rerec.rewards.accuracy import NDCGReward, format_reward
+from rerec.rewards.accuracy import NDCGReward, StepsFormatReward, format_reward
 from rerec.rewards.answer import AnswerReader
 from rerec.rewards.lightgcn import Embeddings
 from rerec.rewards.pas import PASReward
@@ -60,6 +60,17 @@ def test_format_and_ndcg():
     assert call(NDCGReward(reader(), ungrounded_as_no_answer=False), completions) == [1.0, 0.0, 0.0, -0.5]
     ndcg3 = NDCGReward(reader(), k=3)
     assert call(ndcg3, ["\\boxed{Alien; Jaws}"]) == [pytest.approx(1 / math.log2(3))]
+
+
+def test_format_can_ask_for_reasoning_lines_before_the_box():
+    completions = ["Step 1: a.\nStep 2: b.\n\\boxed{Jaws}", "Step 1: a.\n\\boxed{Jaws}", "\\boxed{Jaws}", "Step 1: a."]
+    assert StepsFormatReward(1)(completions) == [0.5, 0.5, -0.5, -0.5]
+    assert StepsFormatReward(2)(completions) == [0.5, -0.5, -0.5, -0.5]
+    assert StepsFormatReward(1).__name__ == "format_reward"  # logged under the same name as the plain term
+    with pytest.raises(ValueError, match="min_steps"):
+        StepsFormatReward(0)
+    with pytest.raises(ValueError, match="format_min_steps"):
+        RewardConfig(format_min_steps=-1)
 
 
 def test_ndcg_reward_logs_parse_failures_and_hit_rate():
@@ -142,6 +153,7 @@ RANGES = {"ndcg_reward": (-0.5, 1.0), "qas_reward": (0.0, 1.0), "pas_reward": (0
 def test_any_string_gives_a_finite_reward_in_range(text):
     rewards = [
         format_reward,
+        StepsFormatReward(1),
         NDCGReward(reader(), 3),
         QASReward(reader(), GRAPH, None),
         PASReward(reader(), EMB, None),

@@ -124,3 +124,32 @@ class TitleIndex:
 
     def ground_all(self, titles: Sequence[str], candidates: Sequence[str] | None = None) -> list[str | None]:
         return [self.ground(t, candidates) for t in titles]
+
+    def mentions(self, text: str, max_words: int = 10) -> list[str]:
+        """Items whose title a free text names ("something like The Usual Suspects"), in order of mention.
+
+        Word n-grams of the folded text are looked up exactly, longest first, without overlaps; a year right
+        after a title picks among remakes. A one-word title counts only when written capitalised and not as
+        the text's first word (unless a year follows or it is the whole text), so "a big heart" does not name *Big*
+        but "like Heat (1995)" names *Heat*.
+        """
+        if not isinstance(text, str):
+            return []
+        folded = unicodedata.normalize("NFKD", text[: 20 * MAX_TITLE_CHARS])
+        words = re.findall(r"\w+", "".join(ch for ch in folded if not unicodedata.combining(ch)))
+        lower = [w.casefold() for w in words]
+        taken = [False] * len(words)
+        found: list[tuple[int, str]] = []
+        for n in range(min(max_words, len(words)), 0, -1):
+            for start in range(len(words) - n + 1):
+                if any(taken[start : start + n]):
+                    continue
+                ids = self._exact.get(" ".join(lower[start : start + n]))
+                after = words[start + n] if start + n < len(words) else ""
+                dated = re.fullmatch(r"\d{4}", after) is not None
+                if not ids or (n == 1 and not (words[start][0].isupper() and (start or dated or len(words) == 1))):
+                    continue
+                item = self._pick(ids, int(after) if dated else None)
+                taken[start : start + n] = [True] * n
+                found.append((start, item))
+        return list(dict.fromkeys(item for _start, item in sorted(found)))

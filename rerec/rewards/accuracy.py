@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 
 from rerec.eval.metrics import ndcg_at_k
 from rerec.rewards.answer import Answer, AnswerReader
-from rerec.rewards.parsing import box_span, completion_text
+from rerec.rewards.parsing import box_span, completion_text, segments
 
 NO_ANSWER = -0.5
 
@@ -19,6 +19,32 @@ def format_reward(completions: Sequence, **kwargs) -> list[float]:
     [0.5, -0.5]
     """
     return [0.5 if box_span(completion_text(c)) else -0.5 for c in completions]
+
+
+class StepsFormatReward:
+    """`F` that also asks for reasoning: +0.5 for a box after at least `min_steps` step lines, −0.5 otherwise.
+
+    With the paper's box-only `F`, a small model can drop its reasoning and answer with a bare box (measured at
+    lr 3e-5 on the embedded default: 14-token answers after 16 steps); this keeps the steps the product shows.
+
+    >>> StepsFormatReward(1)(["Step 1: Jaws is a thriller.\\n\\\\boxed{Jaws}", "\\\\boxed{Jaws}"])
+    [0.5, -0.5]
+    """
+
+    __name__ = "format_reward"
+
+    def __init__(self, min_steps: int):
+        if min_steps < 1:
+            raise ValueError("min_steps must be >= 1 (0 is the plain format_reward)")
+        self.min_steps = min_steps
+
+    def __call__(self, completions: Sequence, **kwargs) -> list[float]:
+        out = []
+        for completion in completions:
+            text = completion_text(completion)
+            ok = box_span(text) is not None and len(segments(text)) >= self.min_steps
+            out.append(0.5 if ok else -0.5)
+        return out
 
 
 def truth_ids(ground_truth: Sequence[dict] | None) -> set[str]:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from rerec.data.dataset import RecDataset
 from rerec.data.grounding import TitleIndex
-from rerec.rewards.accuracy import NDCGReward, format_reward
+from rerec.rewards.accuracy import NDCGReward, StepsFormatReward, format_reward
 from rerec.rewards.answer import AnswerReader
 from rerec.rewards.lightgcn import EMBEDDINGS_FILE, Embeddings
 from rerec.rewards.pas import PASReward
@@ -29,6 +29,10 @@ class RewardConfig:
     )
     ndcg_k: int | None = field(default=None, metadata={"help": "NDCG cut-off (default: 1 candidates, 10 open)."})
     format_weight: float = field(default=0.1, metadata={"help": "w_fmt, weight of the ±0.5 format term."})
+    format_min_steps: int = field(
+        default=0,
+        metadata={"help": "Reasoning lines the format term asks for before the box (0: box only, the paper code)."},
+    )
     qas: bool = field(default=True, metadata={"help": "Add the Query Alignment Score (item–attribute graph)."})
     qas_weight: float = field(default=0.01, metadata={"help": "w_qas."})
     pas: bool = field(default=True, metadata={"help": "Add the Preference Alignment Score (LightGCN)."})
@@ -53,6 +57,8 @@ class RewardConfig:
             self.ndcg_k = 1 if self.mode == "candidates" else 10
         if self.ndcg_k < 1:
             raise ValueError("ndcg_k must be >= 1")
+        if self.format_min_steps < 0:
+            raise ValueError("format_min_steps must be >= 0")
         if not 0 < self.grounding_threshold <= 1:
             raise ValueError("grounding_threshold must be in (0, 1]")
 
@@ -65,7 +71,8 @@ def build_rewards(
     cfg = cfg or RewardConfig()
     ds = ds or RecDataset.load(Path(folder), interactions_file="train_interactions.parquet")
     reader = reader or AnswerReader(TitleIndex(ds.catalog, cfg.grounding_threshold), cfg.mode)
-    funcs: list[Callable] = [format_reward, NDCGReward(reader, cfg.ndcg_k, cfg.ungrounded_as_no_answer)]
+    fmt = StepsFormatReward(cfg.format_min_steps) if cfg.format_min_steps else format_reward
+    funcs: list[Callable] = [fmt, NDCGReward(reader, cfg.ndcg_k, cfg.ungrounded_as_no_answer)]
     weights = [cfg.format_weight, 1.0]
     if cfg.qas:
         funcs.append(QASReward(reader, ds.graph, cfg.ndcg_k))

@@ -1,0 +1,140 @@
+"""Latency and throughput of `POST /v1/recommend` on loopback with the embedded model on CPU (k = 10).
+
+Starts `rerec serve`'s app in this process (uvicorn on 127.0.0.1, a free port), then:
+1. one client, sequential requests: p50 / p95 latency and requests/s;
+2. `--clients` concurrent clients for `--seconds`: requests/s, p50 / p95, and the batch sizes the server ran.
+The queries are the held-out test split's own query texts (explicit, implicit, misinformed), in order.
+
+python benchmarks/serve_latency.py --json                              # trained model if present, else base
+python benchmarks/serve_latency.py --model smollm2-135m-instruct --seconds 60
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import socket
+import statistics
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import uvicorn
+from common import write_result
+
+from rerec.data.queries.schema import read_queries
+from rerec.serve.api import ServeConfig, create_app
+from rerec.serve.assistant import Assistant, AssistantConfig
+from rerec.serve.console import default_model
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def queries(prepared: Path, per_type: int = 20) -> list[str]:
+    """Held-out test queries, the condition types interleaved."""
+    rows = read_queries(prepared / "queries" / "test.parquet")
+    kinds = ("explicit", "implicit", "misinformed")
+    by_type = [[r["query"] for r in rows if r["type"] == t][:per_type] for t in kinds]
+    return [q for trio in zip(*by_type, strict=False) for q in trio]
+
+
+async def client(base: str, texts: list[str], start: int, until: float, latencies: list[float], errors: list[int]):
+    async with httpx.AsyncClient(base_url=base, timeout=300) as http:
+        n = start
+        while time.perf_counter() < until:
+            began = time.perf_counter()
+            resp = await http.post("/v1/recommend", json={"query": texts[n % len(texts)], "k": 10})
+            if resp.status_code == 200:
+                latencies.append(time.perf_counter() - began)
+            else:
+                errors.append(resp.status_code)
+            n += 1
+
+
+def phase(base: str, texts: list[str], clients: int, seconds: float) -> dict:
+    latencies: list[float] = []
+    errors: list[int] = []
+    began = time.perf_counter()
+    until = began + seconds
+
+    async def run():
+        await asyncio.gather(*(client(base, texts, c * 7, until, latencies, errors) for c in range(clients)))
+
+    asyncio.run(run())
+    wall = time.perf_counter() - began
+    return {
+        "clients": clients,
+        "requests": len(latencies),
+        "errors": len(errors),
+        "wall_s": round(wall, 2),
+        "requests_per_s": round(len(latencies) / wall, 3),
+        "p50_s": round(percentile(latencies, 0.5), 3) if latencies else None,
+        "p95_s": round(percentile(latencies, 0.95), 3) if latencies else None,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", default=None, help="default: runs/cpu-demo/final if trained, else the base model")
+    parser.add_argument("--prepared", default="runs/ml100k")
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--seconds", type=float, default=60.0, help="length of each phase")
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    args = parser.parse_args()
+    model = args.model or default_model()
+    assistant = Assistant.load(AssistantConfig(model_name_or_path=model, prepared=args.prepared))
+    texts = queries(Path(args.prepared))
+    port = free_port()
+    app = create_app(assistant, ServeConfig(port=port, max_batch=args.clients, max_queue=4 * args.clients))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    base = f"http://127.0.0.1:{port}"
+    phase(base, texts, 1, min(10.0, args.seconds / 4))  # warm-up: first calls pay one-off costs
+    single = phase(base, texts, 1, args.seconds)
+    before = len(app.state.batcher.batches)
+    many = phase(base, texts, args.clients, args.seconds)
+    many["mean_batch"] = round(statistics.fmean(app.state.batcher.batches[before:] or [0]), 2)
+    server.should_exit = True
+    thread.join(timeout=30)
+    result = {
+        "model": model,
+        "prepared": args.prepared,
+        "k": 10,
+        "single": single,
+        "concurrent": many,
+        "speedup": round(many["requests_per_s"] / single["requests_per_s"], 2) if single["requests_per_s"] else None,
+        "goal": "p50 <= 2 s with one client; 8 clients >= 3x the single-client throughput",
+    }
+    rows = [
+        "| clients | requests | errors | req/s | p50 s | p95 s |",
+        "|---|---|---|---|---|---|",
+        *(
+            "| "
+            + " | ".join(str(p[c]) for c in ("clients", "requests", "errors", "requests_per_s", "p50_s", "p95_s"))
+            + " |"
+            for p in (single, many)
+        ),
+    ]
+    markdown = f"Model `{model}`, k = 10, loopback.\n\n" + "\n".join(rows)
+    markdown += f"\n\nThroughput with {args.clients} clients: {result['speedup']}x (mean batch {many['mean_batch']})."
+    write_result("serve_latency", result, markdown)
+    print(json.dumps(result, indent=2) if args.json else markdown)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,161 @@
+"""`rerec serve`: the assistant over HTTP (FastAPI) — `POST /v1/recommend`, `GET /healthz`, the web page at `/`.
+
+Safe defaults: the CLI binds 127.0.0.1; when `REREC_API_KEY` is set, `/v1/*` needs it (`Authorization: Bearer`
+or `X-API-Key`, compared in constant time); bodies over 64 KiB, or of unstated length, are refused unread; every
+request has a deadline (504) and overload answers 503 with `Retry-After`. Bad input is a 4xx whose `detail`
+says what to fix — never a 5xx.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+import time
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from importlib import resources
+from typing import Annotated
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from rerec.serve.assistant import MAX_K, MAX_QUERY_CHARS, Assistant, NotFoundError, RequestError
+from rerec.serve.assistant import Request as AssistantRequest
+from rerec.serve.batcher import Batcher, QueueFullError
+
+API_KEY_ENV = "REREC_API_KEY"
+MAX_BODY_BYTES = 64 * 1024
+
+
+@dataclass
+class ServeConfig:
+    """Server settings (the model and catalog come from `AssistantConfig`)."""
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    max_batch: int = 8
+    max_queue: int = 32
+    timeout_s: float = 120.0
+
+
+class RecommendBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    query: str = Field(
+        min_length=1, max_length=MAX_QUERY_CHARS, pattern=r"\S", examples=["a 90s crime thriller like Heat"]
+    )
+    user_id: str | None = Field(default=None, max_length=64, description="A user of the prepared data.")
+    liked: list[Annotated[str, Field(min_length=1, max_length=300)]] = Field(
+        default_factory=list, max_length=20, description="Titles the user liked."
+    )
+    k: int = Field(default=10, ge=1, le=MAX_K, description="How many items to return.")
+
+
+class Fact(BaseModel):
+    item: str
+    relation: str
+    verdict: str
+    entity: str | None = None
+    same_as: str | None = None
+
+
+class Step(BaseModel):
+    text: str
+    verdict: str = Field(description="true, false or unknown: what the knowledge graph says of the step")
+    facts: list[Fact]
+
+
+class Item(BaseModel):
+    item_id: str
+    title: str
+    year: int | None
+    score: float
+    by: list[str] = Field(description="Who proposed it: the model and/or the retrieval sources")
+
+
+class RecommendResponse(BaseModel):
+    items: list[Item]
+    steps: list[Step]
+    warnings: list[str]
+    completion: str
+    timings: dict[str, float]
+    latency_s: float
+
+
+def _authorised(request: Request, key: str) -> bool:
+    given = request.headers.get("x-api-key") or ""
+    auth = request.headers.get("authorization") or ""
+    if auth.lower().startswith("bearer "):
+        given = auth[7:]
+    return hmac.compare_digest(given.encode(), key.encode())
+
+
+def create_app(assistant: Assistant, cfg: ServeConfig | None = None) -> FastAPI:
+    """The app; `assistant` answers, a `Batcher` groups concurrent requests into one generate call."""
+    cfg = cfg or ServeConfig()
+    batcher = Batcher(assistant.answer_batch, cfg.max_batch, cfg.max_queue)
+    page = resources.files("rerec.serve").joinpath("web/index.html").read_text(encoding="utf-8")
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        batcher.start()
+        yield
+        await batcher.stop()
+
+    app = FastAPI(title="rerec", description="Reasoning recommendations with verified steps.", lifespan=lifespan)
+    app.state.batcher = batcher
+
+    @app.middleware("http")
+    async def guard(request: Request, call_next):
+        """Body limit and API key, before any body is parsed."""
+        length = request.headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
+            return JSONResponse({"detail": f"request body over {MAX_BODY_BYTES} bytes"}, status_code=413)
+        key = os.environ.get(API_KEY_ENV)
+        if key and request.url.path.startswith("/v1/") and not _authorised(request, key):
+            return JSONResponse({"detail": f"missing or wrong API key (set by {API_KEY_ENV})"}, status_code=401)
+        if length is None and request.method == "POST":  # a chunked body of unknown size is not read at all
+            return JSONResponse({"detail": "send a Content-Length header"}, status_code=411)
+        return await call_next(request)
+
+    @app.get("/healthz")
+    async def healthz() -> dict:
+        return {"status": "ok", "model": assistant.cfg.model_name_or_path, "items": len(assistant.ds.catalog)}
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    async def index() -> str:
+        return page
+
+    @app.post(
+        "/v1/recommend",
+        response_model=RecommendResponse,
+        responses={
+            400: {"description": "Body is not decodable"},
+            401: {"description": "API key required"},
+            404: {"description": "Unknown user or liked title"},
+            411: {"description": "Content-Length missing"},
+            413: {"description": "Body too large"},
+            422: {"description": "Invalid request"},
+            503: {"description": "Queue full"},
+            504: {"description": "Deadline passed"},
+        },
+    )
+    async def recommend(body: RecommendBody) -> dict:
+        began = time.perf_counter()
+        request = AssistantRequest(body.query, body.user_id, body.liked, body.k)
+        try:
+            assistant.check(request)
+            assistant.resolve_liked(request.liked)
+            response = await batcher.submit(request, cfg.timeout_s)
+        except NotFoundError as err:
+            raise HTTPException(404, str(err)) from None
+        except RequestError as err:
+            raise HTTPException(422, str(err)) from None
+        except QueueFullError as err:
+            raise HTTPException(503, str(err), headers={"Retry-After": "1"}) from None
+        except TimeoutError:
+            raise HTTPException(504, f"no answer within {cfg.timeout_s:g} s; the server is busy") from None
+        return {**response.as_dict(), "latency_s": time.perf_counter() - began}
+
+    return app

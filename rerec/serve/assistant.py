@@ -1,0 +1,290 @@
+"""The assistant pipeline: request -> whole-catalog candidates -> prompt -> generation -> grounded, verified answer.
+
+The prompt comes from the same builder as training (`data.prompts.build_messages`, candidates mode with facts),
+so a model trained by `rerec train` sees what it was trained on. Every reasoning step of the answer is checked
+against the knowledge graph by the same verifier RAAE uses, and a request whose premise the graph contradicts
+("the director of A, the same as B's") gets a warning. Requests are answered in batches: one `generate` call
+for everything the server queued together.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rerec.data.dataset import RecDataset
+from rerec.data.grounding import TitleIndex
+from rerec.data.prompts import PromptConfig, build_messages
+from rerec.data.queries.candidates import facts_block
+from rerec.eval.generation import Generated, generate_batches
+from rerec.rewards.answer import AnswerReader
+from rerec.rewards.lightgcn import Embeddings
+from rerec.rewards.parsing import segments, step_text
+from rerec.rewards.verifier import StepVerifier
+from rerec.serve.retrieval import SOURCES, RetrievalConfig, Retriever, SemanticIndex
+
+logger = logging.getLogger(__name__)
+
+MAX_QUERY_CHARS = 2000
+MAX_K = 50
+VERDICTS = {"verified": "true", "false": "false", "unchecked": "unknown"}
+ROLE_NOUNS = {
+    "directed_by": "director",
+    "starring": "actor",
+    "written_by": "writer",
+    "produced_by": "producer",
+    "cinematography": "cinematographer",
+    "production_company": "studio",
+    "author": "author",
+    "publisher": "publisher",
+}
+_SHARING = re.compile(r"\b(both|same|also|too|as well|shares?|shared)\b", re.IGNORECASE)
+
+
+class RequestError(ValueError):
+    """A request the assistant cannot answer as asked; the message says what to change."""
+
+
+class NotFoundError(RequestError):
+    """The request names something the prepared data does not have (a user, a liked title)."""
+
+
+class UnknownUserError(NotFoundError):
+    """The request names a user id the prepared data does not know."""
+
+
+@dataclass
+class AssistantConfig:
+    """What `rerec recommend`, `rerec chat` and `rerec serve` load and how they answer."""
+
+    model_name_or_path: str = field(
+        default="smollm2-135m-instruct", metadata={"help": "Model folder or HF id (e.g. runs/cpu-demo/final)."}
+    )
+    prepared: str = field(default="runs/ml100k", metadata={"help": "Folder written by `rerec prepare`."})
+    num_candidates: int = field(default=10, metadata={"help": "Catalog items retrieved into the prompt."})
+    sources: list[str] = field(default_factory=lambda: list(SOURCES), metadata={"help": f"Of {SOURCES}."})
+    max_facts: int = field(default=30, metadata={"help": "Knowledge-graph triples shown in the prompt."})
+    max_new_tokens: int = field(default=160, metadata={"help": "Generation budget per answer."})
+
+    def __post_init__(self) -> None:
+        if self.max_new_tokens < 1:
+            raise ValueError("max_new_tokens must be >= 1")
+        RetrievalConfig(self.num_candidates, tuple(self.sources))  # validates both
+
+
+@dataclass
+class Request:
+    """One question. `liked`: titles the user liked; `exclude`: item ids ruled out and `years`: an inclusive
+    release-year range (chat follow-ups); `history`: earlier chat turns as messages, before this question."""
+
+    query: str
+    user_id: str | None = None
+    liked: Sequence[str] = ()
+    k: int = 10
+    exclude: Sequence[str] = ()
+    history: Sequence[dict] = ()
+    years: tuple[int | None, int | None] = (None, None)
+
+
+@dataclass
+class Response:
+    """Ranked items, the reasoning steps with their graph verdicts, warnings, and where the time went."""
+
+    items: list[dict]
+    steps: list[dict]
+    warnings: list[str]
+    completion: str
+    candidates: list[str]
+    timings: dict[str, float]
+
+    def as_dict(self) -> dict:
+        return {k: getattr(self, k) for k in ("items", "steps", "warnings", "completion", "candidates", "timings")}
+
+
+class Assistant:
+    """Answers requests with one model over one prepared catalog.
+
+    Args:
+        ds (`RecDataset`): The catalog and graphs (a `rerec prepare` folder, loaded).
+        model, tokenizer: A causal LM and its (left-padding) tokenizer.
+        cfg (`AssistantConfig`): Retrieval and generation settings.
+        embeddings (`Embeddings`, *optional*): LightGCN embeddings for the taste source.
+        semantic (`SemanticIndex`, *optional*): MiniLM item index for the semantic source.
+    """
+
+    def __init__(self, ds: RecDataset, model, tokenizer, cfg: AssistantConfig, embeddings=None, semantic=None):
+        self.ds, self.model, self.tokenizer, self.cfg = ds, model, tokenizer, cfg
+        self.index = TitleIndex(ds.catalog)
+        self.reader = AnswerReader(self.index, "candidates")
+        self.retriever = Retriever(
+            ds, self.index, embeddings, semantic, RetrievalConfig(cfg.num_candidates, tuple(cfg.sources))
+        )
+        self.prompt = PromptConfig(facts=True, max_facts=cfg.max_facts)
+
+    @classmethod
+    def load(cls, cfg: AssistantConfig) -> Assistant:
+        """Model, catalog, LightGCN embeddings (when the folder has them) and the MiniLM index (when asked)."""
+        from trl import ModelConfig
+
+        from rerec.training.run import load_model
+
+        folder = Path(cfg.prepared)
+        if not (folder / "dataset.json").exists():
+            raise FileNotFoundError(f"{folder} is not a prepared folder; run `rerec prepare --out {folder}` first")
+        ds = RecDataset.load(folder)
+        emb_path = folder / "lightgcn.safetensors"
+        embeddings = Embeddings.load(emb_path) if emb_path.exists() else None
+        semantic = SemanticIndex(ds) if "semantic" in cfg.sources else None
+        model, tokenizer = load_model(ModelConfig(model_name_or_path=cfg.model_name_or_path))
+        return cls(ds, model, tokenizer, cfg, embeddings, semantic)
+
+    def resolve_liked(self, titles: Sequence[str]) -> list[str]:
+        """Item ids of liked titles; an unknown title is an error that names it (nothing is silently dropped)."""
+        ids, unknown = [], []
+        for title in titles:
+            item = self.index.ground(title)
+            (ids if item else unknown).append(item or title)
+        if unknown:
+            raise NotFoundError(f"not in the catalog: {'; '.join(unknown)} (check spelling, or add the year)")
+        return ids
+
+    def check(self, request: Request) -> None:
+        """Clear errors for requests that cannot be answered, before any model time is spent."""
+        if not isinstance(request.query, str) or not request.query.strip():
+            raise RequestError("the query is empty; ask for something, e.g. 'a 90s crime thriller'")
+        if len(request.query) > MAX_QUERY_CHARS:
+            raise RequestError(f"the query has {len(request.query)} characters; the limit is {MAX_QUERY_CHARS}")
+        if not 1 <= request.k <= MAX_K:
+            raise RequestError(f"k={request.k}: ask for 1 to {MAX_K} items")
+        user = request.user_id
+        if user is not None and user not in self.ds.users and not self.ds.interactions.history(user):
+            raise UnknownUserError(f"unknown user {user!r}: not in {self.cfg.prepared}")
+
+    def answer(self, request: Request) -> Response:
+        return self.answer_batch([request])[0]
+
+    def answer_batch(self, requests: Sequence[Request]) -> list[Response]:
+        """Answers for several requests with one `generate` call; each is checked first (`RequestError`)."""
+        for request in requests:
+            self.check(request)
+        began = time.perf_counter()
+        plans = [self._plan(r) for r in requests]
+        retrieval_s = (time.perf_counter() - began) / max(len(requests), 1)
+        began = time.perf_counter()
+        generated = self.generate([plan["messages"] for plan in plans])
+        generation_s = time.perf_counter() - began
+        out = []
+        for request, plan, gen in zip(requests, plans, generated, strict=True):
+            began = time.perf_counter()
+            response = self._respond(request, plan, gen.text)
+            response.timings = {
+                "retrieval_s": retrieval_s,
+                "generation_s": generation_s,
+                "verify_s": time.perf_counter() - began,
+                "tokens": gen.tokens,
+            }
+            out.append(response)
+        return out
+
+    def generate(self, prompts: Sequence[list[dict]]) -> list[Generated]:
+        """Greedy completions for chat prompts, all in one batch."""
+        batches = generate_batches(self.model, self.tokenizer, prompts, len(prompts), self.cfg.max_new_tokens)
+        return list(itertools.chain.from_iterable(batches))
+
+    def _plan(self, request: Request) -> dict:
+        liked = self.resolve_liked(request.liked)
+        found = self.retriever.retrieve(request.query, request.user_id, liked, request.exclude, request.years)
+        catalog = self.ds.catalog
+        hinted = list(dict.fromkeys([*found.linked, *liked]))
+        relations = set(self.retriever.mentioned_relations(request.query)) or set(self.ds.hop_relations)
+        relations |= {r for r in self.ds.graph.relations if self.ds.graph.is_named(r)}
+        key_entities = {e for i in hinted for r in relations for e in self.ds.graph.entities(i, r)}
+        query = request.query.strip()
+        if liked:
+            query += " I liked " + "; ".join(catalog[i].display_title for i in liked) + "."
+        record = {
+            "query": query,
+            "candidates": [{"item_id": i, "title": catalog[i].display_title} for i in found.candidates],
+            "facts": facts_block(self.ds.graph, [*hinted, *found.candidates], relations, key_entities),
+        }
+        titles = {i: catalog[i].display_title for i in hinted}
+        messages = build_messages(record, self.prompt, "candidates", catalog.noun, titles)
+        messages = [messages[0], *request.history, messages[1]]
+        return {"messages": messages, "found": found, "hinted": hinted, "record": record}
+
+    def _respond(self, request: Request, plan: dict, text: str) -> Response:
+        found = plan["found"]
+        answer = self.reader.read(text, plan["record"]["candidates"])
+        picked = list(dict.fromkeys(i for i in answer.ranked if i is not None))
+        items = self._rank(picked, found.candidates, request.k, found.sources)
+        verifier = StepVerifier(self.ds.graph, self.ds.catalog, [*plan["hinted"], *found.candidates])
+        steps = []
+        for seg in segments(text):
+            claims = verifier.claims(step_text(seg))
+            steps.append(
+                {
+                    "text": seg.text,
+                    "verdict": VERDICTS[verifier.verdict(step_text(seg))],
+                    "facts": [self._fact(c) for c in claims],
+                }
+            )
+        warnings = self.premise_warnings(request.query, found.linked)
+        if not answer.boxed:
+            warnings.append("the model gave no \\boxed{} answer; the list is the retrieval order")
+        elif not picked:
+            warnings.append("the model's answer names no candidate; the list is the retrieval order")
+        return Response(items, steps, warnings, text, found.candidates, {})
+
+    def _rank(self, picked: list[str], candidates: list[str], k: int, sources: dict[str, list[str]]) -> list[dict]:
+        """Reciprocal-rank fusion of the model's ranking and the retrieval order, equal weights: the model's
+        first pick always leads; candidates it did not name follow in retrieval order."""
+        model_rank = {item: r for r, item in enumerate(picked)}
+        retrieval_rank = {item: r for r, item in enumerate(candidates)}
+        pool = list(dict.fromkeys([*picked, *candidates]))
+        scores = {
+            i: (0.5 / (1 + model_rank[i]) if i in model_rank else 0.0) + 0.5 / (1 + retrieval_rank[i]) for i in pool
+        }
+        ranked = sorted(pool, key=lambda i: -scores[i])[:k]
+        catalog = self.ds.catalog
+        return [
+            {
+                "item_id": i,
+                "title": catalog[i].display_title,
+                "year": catalog[i].year,
+                "score": round(scores[i], 4),
+                "by": (["model"] if i in model_rank else []) + sources.get(i, []),
+            }
+            for i in ranked
+        ]
+
+    def _fact(self, claim) -> dict:
+        catalog, graph = self.ds.catalog, self.ds.graph
+        out = {"item": catalog[claim.item].display_title, "relation": claim.relation, "verdict": claim.verdict}
+        if claim.entity is not None:
+            out["entity"] = graph.name(claim.entity) or claim.entity
+        if claim.other_item is not None:
+            out["same_as"] = catalog[claim.other_item].display_title
+        return out
+
+    def premise_warnings(self, query: str, linked: Sequence[str]) -> list[str]:
+        """A request that names two items, a relation and a sharing cue ("the director of A, the same as B's",
+        "the actor of both A and B") says they share it; when the graph knows both sides and they share
+        nothing, that premise is false: say so."""
+        if not _SHARING.search(query):
+            return []
+        graph, catalog = self.ds.graph, self.ds.catalog
+        out = []
+        for relation in self.retriever.mentioned_relations(query):
+            for a, b in itertools.combinations(linked, 2):
+                ea, eb = graph.entities(a, relation), graph.entities(b, relation)
+                if ea and eb and not ea & eb:
+                    out.append(
+                        f"the knowledge graph has no {ROLE_NOUNS.get(relation, relation)} shared by "
+                        f"{catalog[a].display_title} and {catalog[b].display_title}: one of those hints is wrong"
+                    )
+        return out
