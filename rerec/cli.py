@@ -135,6 +135,7 @@ def _assistant_config(args: argparse.Namespace):
         num_candidates=args.num_candidates,
         sources=args.sources,
         max_new_tokens=args.max_new_tokens,
+        dtype=args.dtype,
     )
 
 
@@ -179,6 +180,7 @@ def _add_assistant_args(parser: argparse.ArgumentParser, query: bool) -> None:
     parser.add_argument("--num_candidates", type=int, default=10, help="catalog items retrieved into the prompt")
     parser.add_argument("--sources", nargs="+", default=list(SOURCES), help="retrieval sources to use")
     parser.add_argument("--max_new_tokens", type=int, default=160, help="generation budget per answer")
+    parser.add_argument("--dtype", default="bfloat16", choices=["bfloat16", "float32", "float16"], help="weights")
 
 
 def _fetch(name: str) -> int:

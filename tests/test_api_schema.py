@@ -14,12 +14,10 @@ schemathesis = pytest.importorskip("schemathesis", reason="pip install schemathe
 ANSWER = "Step 1: Jaws (1975) was directed by Steven Spielberg.\n\\boxed{Close Encounters of the Third Kind (1977)}"
 APP = create_app(ScriptedAssistant(movie_world(), [ANSWER]))
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
-CASES: dict[str, int] = {}
+schema.config.generation.update(modes=list(schemathesis.GenerationMode))  # schema-valid and schema-violating
 
 
 @schema.parametrize()
-@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_conforms_to_its_schema(case):
-    response = case.call_and_validate()
-    key = f"{case.method} {case.path} -> {response.status_code}"
-    CASES[key] = CASES.get(key, 0) + 1
+    case.call_and_validate()

@@ -8,6 +8,8 @@ import pytest
 from conftest import tiny_model
 from serve_fixtures import ScriptedAssistant, movie_world
 
+from rerec.data.catalog import Catalog, Item
+from rerec.data.dataset import RecDataset
 from rerec.data.grounding import TitleIndex
 from rerec.serve.assistant import Assistant, AssistantConfig, Request, RequestError, UnknownUserError
 from rerec.serve.dialogue import Dialogue
@@ -183,3 +185,12 @@ def test_chat_command_refines_across_turns(monkeypatch, capsys):
     second_prompt = scripted.prompts[1]
     assert [m["role"] for m in second_prompt] == ["system", "user", "assistant", "user"]
     assert "Close Encounters" not in second_prompt[-1]["content"].split("Candidates:")[1].split("Facts:")[0]
+
+
+def test_copies_of_an_item_under_two_ids_count_as_one():
+    catalog = Catalog([*WORLD.catalog, Item("9", "Jaws", 1975, {"genre": ("Thriller",)})], noun="movie")
+    twin = RecDataset("twin", catalog, WORLD.graph, WORLD.interactions, WORLD.users, WORLD.hop_relations)
+    r = Retriever(twin, TitleIndex(catalog), cfg=RetrievalConfig(8, ("graph", "popular")))
+    found = r.retrieve("films by the director of Jaws (1975)")
+    assert found.linked == ["1"] and "9" not in found.candidates  # the hint's copy is a hint too
+    assert r.retrieve("anything", exclude=["9"]).candidates == ["2", "3", "4", "5", "6", "7", "8"]

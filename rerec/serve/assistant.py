@@ -70,6 +70,10 @@ class AssistantConfig:
     sources: list[str] = field(default_factory=lambda: list(SOURCES), metadata={"help": f"Of {SOURCES}."})
     max_facts: int = field(default=30, metadata={"help": "Knowledge-graph triples shown in the prompt."})
     max_new_tokens: int = field(default=160, metadata={"help": "Generation budget per answer."})
+    dtype: str = field(
+        default="bfloat16",
+        metadata={"help": "Weights' dtype: bfloat16 answers ~1.5-2x faster on a CPU with AVX512-BF16 (or a GPU)."},
+    )
 
     def __post_init__(self) -> None:
         if self.max_new_tokens < 1:
@@ -140,7 +144,7 @@ class Assistant:
         emb_path = folder / "lightgcn.safetensors"
         embeddings = Embeddings.load(emb_path) if emb_path.exists() else None
         semantic = SemanticIndex(ds) if "semantic" in cfg.sources else None
-        model, tokenizer = load_model(ModelConfig(model_name_or_path=cfg.model_name_or_path))
+        model, tokenizer = load_model(ModelConfig(model_name_or_path=cfg.model_name_or_path, dtype=cfg.dtype))
         return cls(ds, model, tokenizer, cfg, embeddings, semantic)
 
     def resolve_liked(self, titles: Sequence[str]) -> list[str]:

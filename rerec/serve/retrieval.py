@@ -124,6 +124,10 @@ class Retriever:
         self.cfg = cfg or RetrievalConfig()
         likes = ds.interactions.popularity()
         self.position = {item: n for n, item in enumerate(ds.catalog.ids)}
+        # Catalogs list some items twice under two ids (ml-100k has 18 such titles): a copy is the same item.
+        self.copies: dict[str, list[str]] = {}
+        for item in ds.catalog:
+            self.copies.setdefault(item.display_title, []).append(item.item_id)
         self.popular = sorted(ds.catalog.ids, key=lambda i: -likes.get(i, 0))
         self.likes = likes
         self.named = self._named_attributes()
@@ -156,6 +160,7 @@ class Retriever:
         if years != (None, None):
             first, last = years[0] or -(10**9), years[1] or 10**9
             banned.update(i.item_id for i in self.ds.catalog if i.year is None or not first <= i.year <= last)
+        banned.update(copy for item in list(banned) for copy in self._copies(item))
         proposals = {
             "graph": lambda: self.neighbours([*linked, *liked], self.mentioned_relations(query)),
             "attributes": lambda: self.by_attributes(query),
@@ -168,14 +173,26 @@ class Retriever:
         while len(merged) < self.cfg.num_candidates and any(depth < len(v) for v in lists.values()):
             for name, items in lists.items():
                 if depth < len(items) and len(merged) < self.cfg.num_candidates:
-                    merged.setdefault(items[depth], []).append(name)
+                    self._add(merged, items[depth], name)
             depth += 1
         if "popular" in self.cfg.sources:  # a filler, not a voice: it would otherwise crowd every list
-            for item in (i for i in self.popular if i not in banned and i not in merged):
+            for item in self.popular:
                 if len(merged) >= self.cfg.num_candidates:
                     break
-                merged[item] = ["popular"]
+                if item not in banned and not any(c in merged for c in self._copies(item)):
+                    merged[item] = ["popular"]
         return Retrieved(list(merged), merged, linked)
+
+    def _copies(self, item: str) -> list[str]:
+        return self.copies.get(self.ds.catalog[item].display_title, []) if item in self.ds.catalog else []
+
+    def _add(self, merged: dict[str, list[str]], item: str, source: str) -> None:
+        """Record `source` for `item`, or for its copy already in the list."""
+        known = next((c for c in self._copies(item) if c in merged), None)
+        if known is None:
+            merged[item] = [source]
+        elif source not in merged[known]:
+            merged[known].append(source)
 
     def mentioned_relations(self, query: str) -> list[str]:
         """Hop relations a request names by a word ("the *director* of Jaws" -> directed_by)."""

@@ -25,13 +25,14 @@ def load_model(model_args: ModelConfig):
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     path = resolve_model(model_args.model_name_or_path or "smollm2-135m-instruct")
-    # trust_remote_code stays off: a checkpoint's own Python never runs (TRL's ModelConfig has no switch for it).
+    # trust_remote_code stays off: a checkpoint's own Python never runs (TRL's ModelConfig has no switch for it);
+    # weights load from safetensors only, never from pickled .bin files.
     tokenizer = AutoTokenizer.from_pretrained(path)
     tokenizer.padding_side = "left"
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     dtype = model_args.dtype if model_args.dtype not in (None, "auto") else "float32"
-    model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype)
+    model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype, use_safetensors=True)
     return model, tokenizer
 
 
