@@ -35,3 +35,20 @@ def test_missing_metrics_is_a_clear_error(tmp_path):
     (tmp_path / "x").mkdir()
     with pytest.raises(ValueError, match="no metrics.json"):
         write_report([tmp_path / "x"], tmp_path / "out", ["hit@1"], "toy")
+
+
+def test_training_diagnostics_come_from_the_runs_logs(tmp_path):
+    for seed, rewards in ((0, [0.0, 0.2, 0.4, 0.6, 0.8]), (1, [0.2, 0.2, 0.2, 0.2, 0.2])):
+        run = tmp_path / f"train{seed}"
+        run.mkdir()
+        steps = [{"step": i + 1, "reward": r, "step_time": 30.0, "frac_reward_zero_std": 0.5 * seed,
+                  "completions/mean_length": 40.0} for i, r in enumerate(rewards)]  # fmt: skip
+        (run / "metrics.jsonl").write_text("\n".join(json.dumps(s) for s in [{"step": 0}, *steps]) + "\n")
+        fake_eval(tmp_path / f"grpo-seed{seed}", 0.2, 0.3)
+        (tmp_path / f"grpo-seed{seed}" / SETTINGS).write_text(json.dumps({"model": str(run / "final")}))
+    fake_eval(tmp_path / "base", 0.1, 0.1)
+    folders = [tmp_path / "grpo-seed0", tmp_path / "grpo-seed1", tmp_path / "base"]
+    text = write_report(folders, tmp_path / "out", ["hit@1"], "toy").read_text()
+    # reward of the first 4 steps: (0.3 + 0.2) / 2; of the last 4: (0.5 + 0.2) / 2; 5 steps of 30 s = 2.5 min
+    assert "| grpo | 2 | 5 | 2.5 | 0.250 → 0.350 | 0.250 | – | – | 40.000 |" in text
+    assert "| base |" not in text.split("## training")[1]

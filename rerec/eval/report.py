@@ -78,8 +78,66 @@ def markdown(runs: dict[str, list[dict]], metrics: list[str], title: str) -> str
             values = [row[t].text() if t in row else "–" for t in types]
             lines.append(f"| {method} | {len(runs[method])} | " + " | ".join(values) + " |")
         lines.append("")
+    lines += diagnostics(runs)
     lines.append("Models: " + "; ".join(f"{m}: `{rs[0]['settings'].get('model')}`" for m, rs in runs.items()))
     return "\n".join(lines) + "\n"
+
+
+DIAGNOSTICS = {
+    "zero-variance groups": "frac_reward_zero_std",
+    "penalised tokens": "raae/penalized_token_share",
+    "boxed, not grounded": "ground_fail_rate",
+    "answer tokens": "completions/mean_length",
+}
+
+
+def training_log(model: str | None) -> list[dict]:
+    """Per-step log of the run that trained `model` (`<output_dir>/final` -> `<output_dir>/metrics.jsonl`)."""
+    if not model:
+        return []
+    path = Path(model).parent / "metrics.jsonl"
+    if not path.is_file():
+        return []
+    entries = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    return [e for e in entries if e.get("reward") is not None]
+
+
+def _run_mean(logs: list[list[dict]], read) -> float:
+    """Mean over runs of the mean over a run's steps of `read(entry)`."""
+    return statistics.fmean(statistics.fmean(read(e) for e in log) for log in logs)
+
+
+def diagnostics(runs: dict[str, list[dict]]) -> list[str]:
+    """Training budget and diagnostics per trained method (mean over its seeds): steps, wall time, the reward of
+    the first and last four steps, and the means of the shares that explain a result."""
+    rows = []
+    for method, rs in runs.items():
+        logs = [log for r in rs if (log := training_log(r["settings"].get("model")))]
+        if not logs:
+            continue
+        steps = statistics.fmean(len(log) for log in logs)
+        minutes = statistics.fmean(sum(float(e.get("step_time", 0.0)) for e in log) / 60 for log in logs)
+        first = _run_mean([log[:4] for log in logs], lambda e: float(e["reward"]))
+        last = _run_mean([log[-4:] for log in logs], lambda e: float(e["reward"]))
+        cells = [
+            f"{_run_mean(logs, lambda e, k=key: float(e.get(k) or 0.0)):.3f}" if key in logs[0][0] else "–"
+            for key in DIAGNOSTICS.values()
+        ]
+        head = f"| {method} | {len(logs)} | {steps:.0f} | {minutes:.1f} | {first:.3f} → {last:.3f} | "
+        rows.append(head + " | ".join(cells) + " |")
+    if not rows:
+        return []
+    header = "| method | runs | steps | minutes | reward, first → last 4 steps | " + " | ".join(DIAGNOSTICS) + " |"
+    return [
+        "## training",
+        "",
+        "Means over each method's runs, read from the runs' `metrics.jsonl` (minutes: the sum of logged step times).",
+        "",
+        header,
+        "|---" * (5 + len(DIAGNOSTICS)) + "|",
+        *rows,
+        "",
+    ]
 
 
 def plot(runs: dict[str, list[dict]], metric: str, out: Path) -> None:

@@ -1,0 +1,151 @@
+"""Every benchmark in one command: runs each script in its own process, gathers their JSON, and writes
+`benchmarks/results/<date>-<machine>.json` plus a Markdown table of the headline numbers.
+
+python benchmarks/run_all.py --quick --json      # small settings, about 10 min on 2 cores
+python benchmarks/run_all.py                     # the settings the README quotes (an hour or more on 2 cores)
+python benchmarks/run_all.py --only reward_throughput serve_latency
+python benchmarks/run_all.py --readme            # also rewrite the README's performance table from the results
+
+Each script also keeps writing its own `results/<name>.json`. A script that fails is reported with its exit
+code and the end of its output; the others still run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from common import RESULTS
+
+from rerec.machine import machine
+
+HERE = Path(__file__).parent
+README = HERE.parent / "README.md"
+MARKERS = ("<!-- benchmarks:start -->", "<!-- benchmarks:end -->")
+
+
+@dataclass(frozen=True)
+class Bench:
+    """One script: its arguments in quick and full mode and how its result reads in one table cell."""
+
+    name: str
+    quick: tuple[str, ...]
+    full: tuple[str, ...]
+    headline: Callable[[dict], str]
+    what: str
+
+
+def _verifier(r: dict) -> str:
+    o = r["overall"]
+    return f"'false' precision {o['false_precision']:.3f}, recall {o['false_recall']:.3f} ({o['statements']:,} claims)"
+
+
+def _throughput(r: dict) -> str:
+    s = r["settings"]
+    return ", ".join(f"{name} {row['tokens_per_s']:.0f} tok/s" for name, row in s.items())
+
+
+def _serve(r: dict) -> str:
+    one, many = r["single"], r["concurrent"]
+    return (
+        f"p50 {one['p50_s']} s / p95 {one['p95_s']} s (1 client); {many['clients']} clients "
+        f"{r['speedup']}x the throughput, p50 {many['p50_s']} s; errors {one['errors'] + many['errors']}"
+    )
+
+
+BENCHES = (
+    Bench("prepare_time", ("--repeats", "1"), ("--repeats", "3"),
+          lambda r: f"{r['seconds_median']} s ({r['total_queries']:,} queries)", "`rerec prepare` on ml-100k"),
+    Bench("reward_throughput", ("--completions", "4000"), (),
+          lambda r: f"{r['completions_per_s']:,} completions/s; open grounding {r['open_grounding_titles_per_s']:,} "
+                    f"titles/s, {r['open_grounding_accuracy']:.1%} right", "all rewards, one core"),
+    Bench("lightgcn_quality", (), (),
+          lambda r: f"recall@20 {r['lightgcn_recall@20']} vs popularity {r['popularity_recall@20']}",
+          "LightGCN on held-out likes"),
+    Bench("verifier_precision", ("--queries", "100"), (), _verifier, "step verifier on generated statements"),
+    Bench("train_throughput", ("--steps", "1", "--length", "256"), (), _throughput, "training tokens/s"),
+    Bench("train_overhead", ("--steps", "2"), ("--model", "runs/cpu-sft/final", "--completion", "128", "--steps", "5"),
+          lambda r: f"ratio {r['step_time_ratio']} ({r['rerec_step_s']} vs {r['plain_step_s']} s/step)",
+          "ReRec vs plain TRL GRPO step time"),
+    Bench("curriculum_efficiency", ("--steps", "4"), (),
+          lambda r: f"zero-variance {r['zero_std_share_on']:.1%} on vs {r['zero_std_share_off']:.1%} off "
+                    f"(ratio {r['ratio']})", "curriculum on vs off"),
+    Bench("serve_latency", ("--seconds", "20"), ("--seconds", "60"), _serve, "`POST /v1/recommend`, k = 10"),
+    Bench("demo_time", (), (), lambda r: f"{r['minutes']} min", "`rerec demo` from a fresh clone (full mode only)"),
+)  # fmt: skip
+
+
+def run(bench: Bench, quick: bool) -> dict:
+    script = HERE / f"{bench.name}.py"
+    argv = [sys.executable, str(script), *(bench.quick if quick else bench.full), "--json"]
+    began = time.perf_counter()
+    proc = subprocess.run(argv, capture_output=True, text=True, cwd=HERE.parent)
+    seconds = round(time.perf_counter() - began, 1)
+    if proc.returncode != 0:
+        tail = (proc.stdout + proc.stderr)[-2000:]
+        return {"ok": False, "exit_code": proc.returncode, "seconds": seconds, "tail": tail}
+    start = proc.stdout.find("{")
+    return {"ok": True, "seconds": seconds, "result": json.loads(proc.stdout[start:])}
+
+
+def table(results: dict[str, dict]) -> str:
+    rows = ["| benchmark | what | result | run time |", "|---|---|---|---|"]
+    for bench in BENCHES:
+        entry = results.get(bench.name)
+        if entry is None:
+            continue
+        cell = bench.headline(entry["result"]) if entry["ok"] else f"FAILED (exit {entry['exit_code']})"
+        rows.append(f"| `{bench.name}.py` | {bench.what} | {cell} | {entry['seconds']} s |")
+    return "\n".join(rows)
+
+
+def rewrite_readme(markdown: str, stamp: str) -> None:
+    text = README.read_text()
+    start, end = MARKERS
+    if start not in text or end not in text:
+        raise SystemExit(f"README.md has no {start} ... {end} block to rewrite")
+    block = f"{start}\n{stamp}\n\n{markdown}\n{end}"
+    README.write_text(re.sub(re.escape(start) + ".*?" + re.escape(end), lambda _m: block, text, flags=re.S))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="small settings (about 10 min on 2 cores)")
+    parser.add_argument("--only", nargs="+", choices=[b.name for b in BENCHES], help="run just these")
+    parser.add_argument("--readme", action="store_true", help="rewrite the README's benchmark table")
+    parser.add_argument("--json", action="store_true", help="print the gathered results as JSON")
+    args = parser.parse_args()
+    chosen = [b for b in BENCHES if (args.only is None or b.name in args.only)]
+    if args.quick:
+        chosen = [b for b in chosen if b.name != "demo_time"]  # half an hour: full mode only
+    results = {}
+    for bench in chosen:
+        print(f"running {bench.name} ...", file=sys.stderr, flush=True)
+        results[bench.name] = run(bench, args.quick)
+        status = "ok" if results[bench.name]["ok"] else "FAILED"
+        print(f"  {status} in {results[bench.name]['seconds']} s", file=sys.stderr, flush=True)
+    today, where = date.today().isoformat(), machine()
+    slug = re.sub(r"[^a-z0-9]+", "-", where.casefold()).strip("-")[:60]
+    mode = "quick" if args.quick else "full"
+    gathered = {"date": today, "machine": where, "mode": mode, "benchmarks": results}
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"{today}-{slug}.json").write_text(json.dumps(gathered, indent=2) + "\n")
+    markdown = table(results)
+    stamp = f"{where}, {today}, `run_all.py{' --quick' if args.quick else ''}`."
+    (RESULTS / f"{today}-{slug}.md").write_text(f"# All benchmarks ({mode})\n\n{stamp}\n\n{markdown}\n")
+    if args.readme:
+        rewrite_readme(markdown, stamp)
+    print(json.dumps(gathered, indent=2) if args.json else markdown)
+    return 0 if all(r["ok"] for r in results.values()) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
