@@ -1,0 +1,86 @@
+"""Load: 32 concurrent clients for 60 s against `rerec serve` on loopback with a tiny random model.
+
+Reliability suite (`pytest -m reliability`): no errors but the documented 503 under overload, p99 latency
+reported, and the process's resident memory at the end within 10% of what it was after warm-up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from conftest import tiny_model
+from serve_fixtures import movie_world
+
+from rerec.serve.api import API_KEY_ENV, ServeConfig, create_app
+from rerec.serve.assistant import Assistant, AssistantConfig
+
+CLIENTS, SECONDS = 32, 60.0
+QUERIES = ["films by the director of Jaws", "a 90s comedy", "something like Alien (1979)", "Heat", "x" * 1500]
+
+
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmRSS in /proc/self/status")
+
+
+async def client(base: str, n: int, until: float, latencies: list[float], codes: dict[int, int]) -> None:
+    async with httpx.AsyncClient(base_url=base, timeout=120) as http:
+        while time.perf_counter() < until:
+            began = time.perf_counter()
+            resp = await http.post("/v1/recommend", json={"query": QUERIES[n % len(QUERIES)], "k": 5})
+            codes[resp.status_code] = codes.get(resp.status_code, 0) + 1
+            if resp.status_code == 200:
+                latencies.append(time.perf_counter() - began)
+            elif resp.status_code == 503:
+                await asyncio.sleep(0.2)  # as Retry-After asks
+            n += 1
+
+
+def hammer(base: str, clients: int, seconds: float) -> tuple[list[float], dict[int, int]]:
+    latencies: list[float] = []
+    codes: dict[int, int] = {}
+    until = time.perf_counter() + seconds
+
+    async def run():
+        await asyncio.gather(*(client(base, c, until, latencies, codes) for c in range(clients)))
+
+    asyncio.run(run())
+    return latencies, codes
+
+
+@pytest.mark.reliability
+def test_32_clients_for_a_minute(tokenizer, monkeypatch):
+    import uvicorn
+
+    monkeypatch.delenv(API_KEY_ENV, raising=False)
+    cfg = AssistantConfig(sources=["graph", "attributes", "popular"], num_candidates=5, max_new_tokens=16)
+    assistant = Assistant(movie_world(), tiny_model(tokenizer), tokenizer, cfg)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    app = create_app(assistant, ServeConfig(port=port, max_batch=8, max_queue=16, timeout_s=60))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    base = f"http://127.0.0.1:{port}"
+    hammer(base, CLIENTS, 10.0)  # warm-up
+    warm = rss_mb()
+    latencies, codes = hammer(base, CLIENTS, SECONDS)
+    end = rss_mb()
+    server.should_exit = True
+    thread.join(timeout=30)
+    ordered = sorted(latencies)
+    p99 = ordered[int(0.99 * (len(ordered) - 1))]
+    print(f"\nload: {sum(codes.values())} requests, codes {codes}, p99 {p99:.2f} s, RSS {warm:.0f} -> {end:.0f} MB")  # noqa: T201
+    assert set(codes) <= {200, 503} and codes.get(200, 0) > 0
+    assert end <= 1.10 * warm
