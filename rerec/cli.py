@@ -166,17 +166,18 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_assistant_args(parser: argparse.ArgumentParser, query: bool) -> None:
+def _add_assistant_args(parser: argparse.ArgumentParser, command: str) -> None:
     from rerec.serve.retrieval import SOURCES
 
-    if query:
+    if command == "recommend":
         parser.add_argument("query", help="what you are looking for, in your own words")
         parser.add_argument("--liked", help="titles you liked, separated by ';'")
         parser.add_argument("--json", action="store_true", help="print the full answer as JSON")
+    if command in ("recommend", "chat"):
+        parser.add_argument("--user", help="a user id of the prepared data (personalises retrieval)")
+        parser.add_argument("-k", type=int, default=10, help="how many items to list")
     parser.add_argument("--model", help="model folder or HF id (default: runs/cpu-demo/final if trained, else base)")
     parser.add_argument("--prepared", default="runs/ml100k", help="folder written by `rerec prepare`")
-    parser.add_argument("--user", help="a user id of the prepared data (personalises retrieval)")
-    parser.add_argument("-k", type=int, default=10, help="how many items to list")
     parser.add_argument("--num_candidates", type=int, default=10, help="catalog items retrieved into the prompt")
     parser.add_argument("--sources", nargs="+", default=list(SOURCES), help="retrieval sources to use")
     parser.add_argument("--max_new_tokens", type=int, default=160, help="generation budget per answer")
@@ -239,10 +240,10 @@ def build_parser() -> argparse.ArgumentParser:
     data.add_argument("action", choices=["fetch"])
     data.add_argument("name", help="dataset to fetch: bookcrossing")
     rec = sub.add_parser("recommend", help="answer one question over the whole catalog, steps verified")
-    _add_assistant_args(rec, query=True)
-    _add_assistant_args(sub.add_parser("chat", help="terminal conversation; follow-ups refine the answer"), False)
+    _add_assistant_args(rec, "recommend")
+    _add_assistant_args(sub.add_parser("chat", help="terminal conversation; follow-ups refine the answer"), "chat")
     serve = sub.add_parser("serve", help="HTTP API (POST /v1/recommend) and web page; binds 127.0.0.1")
-    _add_assistant_args(serve, query=False)
+    _add_assistant_args(serve, "serve")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (0.0.0.0 exposes it to the network)")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--max_batch", type=int, default=8, help="requests answered by one generate call")
