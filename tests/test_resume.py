@@ -19,6 +19,10 @@ def test_incomplete_checkpoints_are_skipped(tmp_path):
         folder.mkdir()
         for name in files:
             (folder / name).write_text("{}")
+    truncated = tmp_path / "checkpoint-3"
+    truncated.mkdir()
+    (truncated / "trainer_state.json").write_text('{"global_step": 3, "log_hist')  # cut off mid-write
+    (truncated / CURRICULUM_FILE).write_text("{}")
     assert last_complete_checkpoint(tmp_path, needs_curriculum=True) == str(tmp_path / "checkpoint-1")
     assert last_complete_checkpoint(tmp_path / "missing", needs_curriculum=False) is None
 
@@ -50,3 +54,37 @@ def test_sigkill_then_resume_finishes_the_planned_steps(prepared, tmp_path):
     from transformers import AutoModelForCausalLM
 
     AutoModelForCausalLM.from_pretrained(out / "final")  # loads: the exported model is intact
+
+
+@pytest.mark.reliability
+def test_five_kills_at_random_points_still_finish_the_planned_steps(prepared, tmp_path):
+    import random
+
+    out = tmp_path / "run"
+    cmd = [
+        sys.executable, "-m", "rerec.cli", "train", "--config", "cpu-demo", "--prepared", str(prepared),
+        "--output_dir", str(out), "--max_steps", "6", "--save_steps", "1", "--max_completion_length", "16",
+        "--max_queries", "16", "--max_candidates", "4", "--max_facts", "8", "--per_device_train_batch_size", "8",
+        "--model_name_or_path", "smollm2-135m-instruct", "--save_total_limit", "2", "--resume",
+    ]  # fmt: skip
+    root = Path(__file__).resolve().parents[1]
+    rng = random.Random(0)
+    kills = 0
+    for _ in range(5):
+        proc = subprocess.Popen(cmd, cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                start_new_session=True)  # fmt: skip
+        time.sleep(rng.uniform(8, 40))  # anywhere: loading, generating, updating, saving
+        if proc.poll() is not None:
+            break
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        kills += 1
+        done = last_complete_checkpoint(out, needs_curriculum=True)
+        if done:  # every checkpoint the resume would use is whole
+            json.loads((Path(done) / "trainer_state.json").read_text())
+    subprocess.run(cmd, cwd=root, check=True, capture_output=True, timeout=1200)
+    final = Path(last_complete_checkpoint(out, needs_curriculum=True))
+    assert json.loads((final / "trainer_state.json").read_text())["global_step"] == 6 and kills >= 3
+    steps = [json.loads(line)["step"] for line in (out / "metrics.jsonl").read_text().splitlines()]
+    assert sorted(set(s for s in steps if s)) == list(range(1, 7))  # the log kept each step once it counted
+    print(f"\nresume: {kills} kills survived, 6 of 6 steps")  # noqa: T201

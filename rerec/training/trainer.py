@@ -217,7 +217,8 @@ class ReRecTrainer(GRPOTrainer):
 
 def last_complete_checkpoint(output_dir: Path, needs_curriculum: bool) -> str | None:
     """Newest checkpoint whose save finished. Transformers writes `trainer_state.json` last (and rerec the
-    curriculum after it), so a folder without them is a save cut off by a kill: skipped, with a warning."""
+    curriculum after it), so a folder without them — or with one cut off mid-write, which no longer parses — is
+    a save interrupted by a kill: skipped, with a warning."""
     if not output_dir.is_dir():
         return None
     folders = sorted(
@@ -226,11 +227,19 @@ def last_complete_checkpoint(output_dir: Path, needs_curriculum: bool) -> str | 
         reverse=True,
     )
     for folder in folders:
-        complete = (folder / "trainer_state.json").is_file()
-        if complete and (not needs_curriculum or (folder / CURRICULUM_FILE).is_file()):
+        complete = _parses(folder / "trainer_state.json")
+        if complete and (not needs_curriculum or _parses(folder / CURRICULUM_FILE)):
             return str(folder)
         logger.warning("skipping %s: its save did not finish", folder)
     return None
+
+
+def _parses(path: Path) -> bool:
+    try:
+        json.loads(path.read_text())
+    except (OSError, ValueError):
+        return False
+    return True
 
 
 def _common_prefix(a: list[int], b: list[int]) -> int:
@@ -251,4 +260,6 @@ class _SaveCurriculum(TrainerCallback):
     def on_save(self, args, state, control, **kwargs):
         folder = Path(args.output_dir) / f"checkpoint-{state.global_step}"
         if state.is_world_process_zero and folder.is_dir():
-            (folder / CURRICULUM_FILE).write_text(json.dumps(self.tracker.state_dict()))
+            tmp = folder / f".{CURRICULUM_FILE}.tmp"
+            tmp.write_text(json.dumps(self.tracker.state_dict()))
+            tmp.replace(folder / CURRICULUM_FILE)  # a kill leaves the old state or the new, never half of one
