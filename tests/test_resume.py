@@ -86,5 +86,5 @@ def test_five_kills_at_random_points_still_finish_the_planned_steps(prepared, tm
     final = Path(last_complete_checkpoint(out, needs_curriculum=True))
     assert json.loads((final / "trainer_state.json").read_text())["global_step"] == 6 and kills >= 3
     steps = [json.loads(line)["step"] for line in (out / "metrics.jsonl").read_text().splitlines()]
-    assert sorted(set(s for s in steps if s)) == list(range(1, 7))  # the log kept each step once it counted
+    assert sorted({s for s in steps if s}) == list(range(1, 7))  # the log kept each step once it counted
     print(f"\nresume: {kills} kills survived, 6 of 6 steps")  # noqa: T201
