@@ -27,10 +27,20 @@ class PromptConfig:
     max_candidates: int | None = field(
         default=None, metadata={"help": "Show at most this many candidates (the positive always among them)."}
     )
+    facts_by: str = field(
+        default="item",
+        metadata={
+            "help": "'item': one line per item with its facts; 'entity': one line per entity with the items that "
+            "have it, so items sharing a director or studio stand on one line (a multi-hop hint's answer is then "
+            "read, not searched for)."
+        },
+    )
 
     def __post_init__(self) -> None:
         if self.max_facts < 0:
             raise ValueError("max_facts must be >= 0")
+        if self.facts_by not in ("item", "entity"):
+            raise ValueError(f"facts_by={self.facts_by!r}: use 'item' or 'entity'")
         if self.max_candidates is not None and self.max_candidates < 2:
             raise ValueError("max_candidates must be >= 2 (the positive and a negative)")
 
@@ -39,12 +49,24 @@ def entity_label(fact: dict) -> str:
     return fact.get("entity_name") or fact["entity_id"]
 
 
-def facts_lines(facts: Sequence[dict], titles: dict[str, str], limit: int) -> list[str]:
-    """`Title: relation label, relation label` per item, items in first-seen order, at most `limit` triples."""
-    grouped: dict[str, list[str]] = {}
+def facts_lines(facts: Sequence[dict], titles: dict[str, str], limit: int, by: str = "item") -> list[str]:
+    """At most `limit` triples, in first-seen order, one line per item (`Title: relation label, relation label`)
+    or, `by="entity"`, one line per entity (`relation label: Title; Title`).
+
+    >>> facts = [{"item_id": "1", "relation": "directed_by", "entity_id": "m.1"},
+    ...          {"item_id": "2", "relation": "directed_by", "entity_id": "m.1"}]
+    >>> facts_lines(facts, {"1": "Jaws (1975)", "2": "Duel (1971)"}, 10, by="entity")
+    ['directed_by m.1: Jaws (1975); Duel (1971)']
+    """
+    by_item: dict[str, list[str]] = {}
+    by_entity: dict[str, list[str]] = {}
     for fact in list(facts)[:limit]:
-        grouped.setdefault(fact["item_id"], []).append(f"{fact['relation']} {entity_label(fact)}")
-    return [f"{titles.get(item, item)}: {', '.join(parts)}" for item, parts in grouped.items()]
+        label = f"{fact['relation']} {entity_label(fact)}"
+        by_item.setdefault(fact["item_id"], []).append(label)
+        by_entity.setdefault(label, []).append(titles.get(fact["item_id"], fact["item_id"]))
+    if by == "entity":
+        return [f"{label}: {'; '.join(items)}" for label, items in by_entity.items()]
+    return [f"{titles.get(item, item)}: {', '.join(labels)}" for item, labels in by_item.items()]
 
 
 def shown_candidates(record: dict, limit: int | None) -> list[dict]:
@@ -78,7 +100,7 @@ def build_messages(
         lines.append(OPEN_RULE.format(noun=noun))
     facts = [f for f in record.get("facts") or () if f["item_id"] in known]
     if cfg.facts and facts:
-        lines += ["Facts:", *facts_lines(facts, known, cfg.max_facts)]
+        lines += ["Facts:", *facts_lines(facts, known, cfg.max_facts, cfg.facts_by)]
     return [
         {"role": "system", "content": SYSTEM.format(noun=noun)},
         {"role": "user", "content": "\n".join(lines)},
