@@ -88,12 +88,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default=None, help="default: runs/cpu-demo/final if trained, else the base model")
     parser.add_argument("--prepared", default="runs/ml100k")
+    parser.add_argument("--dtype", default="bfloat16", help="weights, as `rerec serve --dtype`")
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=60.0, help="length of each phase")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     args = parser.parse_args()
     model = args.model or default_model()
-    assistant = Assistant.load(AssistantConfig(model_name_or_path=model, prepared=args.prepared))
+    assistant = Assistant.load(AssistantConfig(model_name_or_path=model, prepared=args.prepared, dtype=args.dtype))
     texts = queries(Path(args.prepared))
     port = free_port()
     app = create_app(assistant, ServeConfig(port=port, max_batch=args.clients, max_queue=4 * args.clients))
@@ -112,6 +113,7 @@ def main() -> int:
     thread.join(timeout=30)
     result = {
         "model": model,
+        "dtype": args.dtype,
         "prepared": args.prepared,
         "k": 10,
         "single": single,
@@ -129,9 +131,9 @@ def main() -> int:
             for p in (single, many)
         ),
     ]
-    markdown = f"Model `{model}`, k = 10, loopback.\n\n" + "\n".join(rows)
+    markdown = f"Model `{model}` ({args.dtype}), k = 10, loopback.\n\n" + "\n".join(rows)
     markdown += f"\n\nThroughput with {args.clients} clients: {result['speedup']}x (mean batch {many['mean_batch']})."
-    write_result("serve_latency", result, markdown)
+    write_result("serve_latency" if args.dtype == "bfloat16" else f"serve_latency_{args.dtype}", result, markdown)
     print(json.dumps(result, indent=2) if args.json else markdown)
     return 0
 
