@@ -14,26 +14,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import socket
 import statistics
-import threading
 import time
 from pathlib import Path
 
 import httpx
-import uvicorn
 from common import write_result
 
 from rerec.data.queries.schema import read_queries
-from rerec.serve.api import ServeConfig, create_app
+from rerec.serve.api import ServeConfig, background_server, create_app
 from rerec.serve.assistant import Assistant, AssistantConfig
 from rerec.serve.console import default_model
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -96,21 +87,13 @@ def main() -> int:
     model = args.model or default_model()
     assistant = Assistant.load(AssistantConfig(model_name_or_path=model, prepared=args.prepared, dtype=args.dtype))
     texts = queries(Path(args.prepared))
-    port = free_port()
-    app = create_app(assistant, ServeConfig(port=port, max_batch=args.clients, max_queue=4 * args.clients))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    base = f"http://127.0.0.1:{port}"
-    phase(base, texts, 1, min(10.0, args.seconds / 4))  # warm-up: first calls pay one-off costs
-    single = phase(base, texts, 1, args.seconds)
-    before = len(app.state.batcher.batches)
-    many = phase(base, texts, args.clients, args.seconds)
-    many["mean_batch"] = round(statistics.fmean(app.state.batcher.batches[before:] or [0]), 2)
-    server.should_exit = True
-    thread.join(timeout=30)
+    app = create_app(assistant, ServeConfig(max_batch=args.clients, max_queue=4 * args.clients))
+    with background_server(app) as base:
+        phase(base, texts, 1, min(10.0, args.seconds / 4))  # warm-up: first calls pay one-off costs
+        single = phase(base, texts, 1, args.seconds)
+        before = len(app.state.batcher.batches)
+        many = phase(base, texts, args.clients, args.seconds)
+        many["mean_batch"] = round(statistics.fmean(app.state.batcher.batches[before:] or [0]), 2)
     result = {
         "model": model,
         "dtype": args.dtype,

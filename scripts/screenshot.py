@@ -9,14 +9,10 @@ Needs the `playwright` package and Debian's `chromium` (as the browser test does
 from __future__ import annotations
 
 import argparse
-import socket
-import threading
-import time
 
-import uvicorn
 from playwright.sync_api import sync_playwright
 
-from rerec.serve.api import create_app
+from rerec.serve.api import background_server, create_app
 from rerec.serve.assistant import Assistant, AssistantConfig
 from rerec.serve.console import default_model
 
@@ -33,25 +29,16 @@ def main() -> int:
     parser.add_argument("--out", default="docs/serve-page.png")
     args = parser.parse_args()
     cfg = AssistantConfig(model_name_or_path=args.model or default_model(), prepared=args.prepared)
-    app = create_app(Assistant.load(cfg))
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    threading.Thread(target=server.run, daemon=True).start()
-    while not server.started:
-        time.sleep(0.05)
-    with sync_playwright() as pw:
+    with background_server(create_app(Assistant.load(cfg))) as base, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=FLAGS)
         page = browser.new_page(viewport={"width": 900, "height": 760})
-        page.goto(f"http://127.0.0.1:{port}/")
+        page.goto(f"{base}/")
         page.fill("#query", args.query)
         page.fill("#k", args.k)
         page.click("#go")
         page.wait_for_selector("#latency", timeout=300_000)
         page.screenshot(path=args.out, full_page=True)
         browser.close()
-    server.should_exit = True
     print(f"{args.out}: {cfg.model_name_or_path} answering {args.query!r}")  # noqa: T201
     return 0
 

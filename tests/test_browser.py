@@ -7,14 +7,11 @@ reason otherwise. Generation is scripted so the marks on the page can be checked
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
-import time
 
 import pytest
 from serve_fixtures import ScriptedAssistant, movie_world
 
-from rerec.serve.api import API_KEY_ENV, create_app
+from rerec.serve.api import API_KEY_ENV, background_server, create_app
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -28,22 +25,9 @@ ANSWER = (
 
 @pytest.fixture
 def server(monkeypatch):
-    import uvicorn
-
     monkeypatch.delenv(API_KEY_ENV, raising=False)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    app = create_app(ScriptedAssistant(movie_world(), [ANSWER], num_candidates=4))
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not srv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with background_server(create_app(ScriptedAssistant(movie_world(), [ANSWER], num_candidates=4))) as base:
+        yield base
 
 
 def test_page_renders_items_and_marked_steps(server, tmp_path):

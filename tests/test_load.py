@@ -7,8 +7,6 @@ reported, and the process's resident memory at the end within 10% of what it was
 from __future__ import annotations
 
 import asyncio
-import socket
-import threading
 import time
 from pathlib import Path
 
@@ -17,7 +15,7 @@ import pytest
 from conftest import tiny_model
 from serve_fixtures import movie_world
 
-from rerec.serve.api import API_KEY_ENV, ServeConfig, create_app
+from rerec.serve.api import API_KEY_ENV, ServeConfig, background_server, create_app
 from rerec.serve.assistant import Assistant, AssistantConfig
 
 CLIENTS, SECONDS = 32, 60.0
@@ -58,27 +56,15 @@ def hammer(base: str, clients: int, seconds: float) -> tuple[list[float], dict[i
 
 @pytest.mark.reliability
 def test_32_clients_for_a_minute(tokenizer, monkeypatch):
-    import uvicorn
-
     monkeypatch.delenv(API_KEY_ENV, raising=False)
     cfg = AssistantConfig(sources=["graph", "attributes", "popular"], num_candidates=5, max_new_tokens=16)
     assistant = Assistant(movie_world(), tiny_model(tokenizer), tokenizer, cfg)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    app = create_app(assistant, ServeConfig(port=port, max_batch=8, max_queue=16, timeout_s=60))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    base = f"http://127.0.0.1:{port}"
-    hammer(base, CLIENTS, 10.0)  # warm-up
-    warm = rss_mb()
-    latencies, codes = hammer(base, CLIENTS, SECONDS)
-    end = rss_mb()
-    server.should_exit = True
-    thread.join(timeout=30)
+    app = create_app(assistant, ServeConfig(max_batch=8, max_queue=16, timeout_s=60))
+    with background_server(app) as base:
+        hammer(base, CLIENTS, 10.0)  # warm-up
+        warm = rss_mb()
+        latencies, codes = hammer(base, CLIENTS, SECONDS)
+        end = rss_mb()
     ordered = sorted(latencies)
     p99 = ordered[int(0.99 * (len(ordered) - 1))]
     print(f"\nload: {sum(codes.values())} requests, codes {codes}, p99 {p99:.2f} s, RSS {warm:.0f} -> {end:.0f} MB")  # noqa: T201

@@ -27,15 +27,21 @@ def test_incomplete_checkpoints_are_skipped(tmp_path):
     assert last_complete_checkpoint(tmp_path / "missing", needs_curriculum=False) is None
 
 
+def small_demo_run(prepared: Path, out: Path, steps: int) -> list[str]:
+    """`rerec train --config cpu-demo` shrunk to seconds per step, saving every step, from the base model (the
+    preset starts from a warm start a fresh clone lacks)."""
+    return [
+        sys.executable, "-m", "rerec.cli", "train", "--config", "cpu-demo", "--prepared", str(prepared),
+        "--output_dir", str(out), "--max_steps", str(steps), "--save_steps", "1", "--max_completion_length", "16",
+        "--max_queries", "16", "--max_candidates", "4", "--max_facts", "8", "--per_device_train_batch_size", "8",
+        "--model_name_or_path", "smollm2-135m-instruct",
+    ]  # fmt: skip
+
+
 @pytest.mark.slow
 def test_sigkill_then_resume_finishes_the_planned_steps(prepared, tmp_path):
     out = tmp_path / "run"
-    cmd = [
-        sys.executable, "-m", "rerec.cli", "train", "--config", "cpu-demo", "--prepared", str(prepared),
-        "--output_dir", str(out), "--max_steps", "3", "--save_steps", "1", "--max_completion_length", "16",
-        "--max_queries", "16", "--max_candidates", "4", "--max_facts", "8", "--per_device_train_batch_size", "8",
-        "--model_name_or_path", "smollm2-135m-instruct",  # the preset starts from a warm start a fresh clone lacks
-    ]  # fmt: skip
+    cmd = small_demo_run(prepared, out, steps=3)
     root = Path(__file__).resolve().parents[1]
     proc = subprocess.Popen(
         cmd, cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
@@ -61,12 +67,7 @@ def test_five_kills_at_random_points_still_finish_the_planned_steps(prepared, tm
     import random
 
     out = tmp_path / "run"
-    cmd = [
-        sys.executable, "-m", "rerec.cli", "train", "--config", "cpu-demo", "--prepared", str(prepared),
-        "--output_dir", str(out), "--max_steps", "6", "--save_steps", "1", "--max_completion_length", "16",
-        "--max_queries", "16", "--max_candidates", "4", "--max_facts", "8", "--per_device_train_batch_size", "8",
-        "--model_name_or_path", "smollm2-135m-instruct", "--save_total_limit", "2", "--resume",
-    ]  # fmt: skip
+    cmd = [*small_demo_run(prepared, out, steps=6), "--save_total_limit", "2", "--resume"]
     root = Path(__file__).resolve().parents[1]
     rng = random.Random(0)
     kills = 0

@@ -11,7 +11,8 @@ from __future__ import annotations
 import hmac
 import os
 import time
-from contextlib import asynccontextmanager
+from collections.abc import Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from importlib import resources
 from typing import Annotated
@@ -81,6 +82,33 @@ class RecommendResponse(BaseModel):
     completion: str
     timings: dict[str, float]
     latency_s: float
+
+
+@contextmanager
+def background_server(app: FastAPI, timeout_s: float = 30.0) -> Iterator[str]:
+    """Run `app` with uvicorn on a free loopback port in a daemon thread; yields its base URL, stops it after.
+    For benchmarks, scripts and tests that need a real HTTP server next to their own code."""
+    import socket
+    import threading
+
+    import uvicorn
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + timeout_s
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError(f"the server did not start on 127.0.0.1:{port} within {timeout_s:g} s")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
 
 
 def _authorised(request: Request, key: str) -> bool:
