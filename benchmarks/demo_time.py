@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import tempfile
 import time
@@ -23,6 +24,7 @@ from pathlib import Path
 from common import write_result
 
 ROOT = Path(__file__).resolve().parent.parent
+LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d")  # rerec's LOG_FORMAT starts with the time
 
 
 def main() -> int:
@@ -35,7 +37,7 @@ def main() -> int:
         subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True)
         head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=clone, capture_output=True, text=True)
         began = time.perf_counter()
-        stages = []
+        stages, printed = [], []
         env = {**os.environ, "REREC_CACHE": str(Path(tmp) / "cache")}
         with subprocess.Popen(["make", "demo"], cwd=clone, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                               text=True) as proc:  # fmt: skip
@@ -43,17 +45,22 @@ def main() -> int:
                 if "rerec.demo:" in line:  # the stage log of `rerec demo`
                     stage = line.split("rerec.demo:", 1)[1].strip()
                     stages.append({"at_s": round(time.perf_counter() - began, 1), "line": stage})
+                    printed = []
+                elif not LOG_LINE.match(line):  # what the demo prints after its last stage: table and examples
+                    printed.append(line.rstrip("\n"))
         seconds = time.perf_counter() - began
         result = {
             "commit": head.stdout.strip(),
             "exit_code": proc.returncode,
             "minutes": round(seconds / 60, 1),
             "stages": stages,
+            "printed": "\n".join(printed).strip(),
             "goal_minutes": 30,
         }
     rows = "\n".join(f"| {s['at_s'] / 60:.1f} | {s['line']} |" for s in stages)
     markdown = f"`make demo` on a fresh clone of {result['commit']}: {result['minutes']} min (exit {proc.returncode})."
     markdown += f"\n\n| minute | stage |\n|---|---|\n{rows}" if stages else ""
+    markdown += f"\n\nWhat it printed:\n\n```text\n{result['printed']}\n```" if result["printed"] else ""
     write_result("demo_time", result, markdown)
     print(json.dumps(result, indent=2) if args.json else markdown)
     return proc.returncode

@@ -6,7 +6,8 @@ python benchmarks/run_all.py                     # the settings the README quote
 python benchmarks/run_all.py --only reward_throughput serve_latency
 python benchmarks/run_all.py --readme            # also rewrite the README's performance table from the results
 
-Each script also keeps writing its own `results/<name>.json`. A script that fails is reported with its exit
+Each script also keeps writing its own `results/<name>.json` (`results/quick/<name>.json` with `--quick`, so small
+settings never replace the full numbers). A script that fails is reported with its exit
 code and the end of its output; the others still run.
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import subprocess
 import sys
@@ -86,14 +88,18 @@ BENCHES = (
 def run(bench: Bench, quick: bool) -> dict:
     script = HERE / f"{bench.name}.py"
     argv = [sys.executable, str(script), *(bench.quick if quick else bench.full), "--json"]
+    env = {**os.environ, "REREC_BENCH_RESULTS": str(RESULTS / "quick")} if quick else None
     began = time.perf_counter()
-    proc = subprocess.run(argv, capture_output=True, text=True, cwd=HERE.parent)
+    proc = subprocess.run(argv, capture_output=True, text=True, cwd=HERE.parent, env=env)
     seconds = round(time.perf_counter() - began, 1)
     if proc.returncode != 0:
         tail = (proc.stdout + proc.stderr)[-2000:]
         return {"ok": False, "exit_code": proc.returncode, "seconds": seconds, "tail": tail}
-    start = proc.stdout.find("{")
-    return {"ok": True, "seconds": seconds, "result": json.loads(proc.stdout[start:])}
+    # the script's own result file, not its stdout, which may carry log lines before the JSON
+    written = (RESULTS / "quick" if quick else RESULTS) / f"{bench.name}.json"
+    if not written.is_file() or written.stat().st_mtime < time.time() - seconds:
+        return {"ok": False, "exit_code": 0, "seconds": seconds, "tail": f"{written} was not written"}
+    return {"ok": True, "seconds": seconds, "result": json.loads(written.read_text())}
 
 
 def table(results: dict[str, dict]) -> str:

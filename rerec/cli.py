@@ -2,7 +2,7 @@
 
 Usage (copy-paste):
 
-    rerec demo                                                 # the main job on the embedded default (~35 min)
+    rerec demo                                                 # the main job on the embedded default (~28 min)
     rerec prepare --dataset ml-100k --out runs/ml100k          # catalog, graphs and the query benchmark
     rerec prepare --dataset ml-100k --out runs/ml100k --json   # ... and print summary.json
     rerec prepare --dataset custom --data_dir my_catalog/ --out runs/mine   # your own files (docs/data-format.md)
@@ -29,12 +29,18 @@ Heavy libraries are imported inside each handler so that `rerec --help` answers 
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import logging
 import sys
 from pathlib import Path
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+NO_SPACE = (
+    "the disk is full ({}). Free some space or choose another output folder. What rerec finished is whole "
+    "(outputs and checkpoints are written aside, then renamed into place): `rerec train --resume` continues from "
+    "the last checkpoint, and a rerun of the other commands skips or redoes only what is missing."
+)
 
 
 def _prepare(rest: list[str], as_json: bool) -> int:
@@ -233,7 +239,7 @@ def build_parser() -> argparse.ArgumentParser:
     prep.add_argument("--json", action="store_true", help="print summary.json")
     train = sub.add_parser("train", help="GRPO/ReRec fine-tuning (--config cpu-demo, or a YAML path)", add_help=False)
     train.add_argument("--resume", action="store_true", help="continue from the last checkpoint in output_dir")
-    sub.add_parser("demo", help="the main job: prepare, warm start, ReRec, evaluate, report (~35 min)", add_help=False)
+    sub.add_parser("demo", help="the main job: prepare, warm start, ReRec, evaluate, report (~28 min)", add_help=False)
     sub.add_parser("eval", help="generate and score answers on a prepared split, per query type", add_help=False)
     sub.add_parser("retention", help="general-ability probes (format rules, word problems)", add_help=False)
     report = sub.add_parser("report", help="methods x query types table from `rerec eval` folders")
@@ -281,12 +287,24 @@ def main(argv: list[str] | None = None) -> int:
         "serve": lambda: _serve(args),
         "assets": lambda: _assets(args.convert_model),
     }
+    from safetensors import SafetensorError
+
     try:
         return handlers[args.command]()
-    except (ValueError, RuntimeError, OSError) as err:
+    except (ValueError, RuntimeError, OSError, SafetensorError) as err:
         # DataError and config errors are ValueErrors whose message already names file/line/field or the fix.
-        print(f"rerec {args.command}: error: {err}", file=sys.stderr)
+        print(f"rerec {args.command}: error: {_explain(err)}", file=sys.stderr)
         return 1
+
+
+def _explain(err: Exception) -> str:
+    """The error's own message; a full disk also says what survived and how to go on. safetensors and torch.save
+    report it in their own words (`StorageFull`, `file write failed`), not as an `OSError`."""
+    text = str(err)
+    full = isinstance(err, OSError) and err.errno == errno.ENOSPC
+    if full or any(sign in text for sign in ("No space left", "StorageFull", "file write failed")):
+        return NO_SPACE.format(text)
+    return text
 
 
 if __name__ == "__main__":

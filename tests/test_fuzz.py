@@ -37,11 +37,19 @@ PIECES = ["\\boxed{", "}", "{", ";", "\n", "Step 1:", "2.", "Jaws", "(1975)", "T
           "**", "\x00", "é", "🎬", " ", "same director as"]  # fmt: skip
 COMPLETIONS = st.one_of(st.text(max_size=300), st.lists(st.sampled_from(PIECES), max_size=40).map("".join))
 RANGES = {"format_reward": (-0.5, 0.5), "ndcg_reward": (-0.5, 1.0), "qas_reward": (0.0, 1.0)}
+RUN = {"completions": 0, "damaged files": 0, "data errors": 0}  # cases run, printed once the module is done
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _print_counts():
+    yield
+    print("\nfuzz: " + ", ".join(f"{v:,} {k}" for k, v in RUN.items()))  # noqa: T201
 
 
 @settings(max_examples=100_000, deadline=None, suppress_health_check=list(HealthCheck), database=None)
 @given(COMPLETIONS)
 def test_any_completion_reads_scores_and_verifies_without_error(text):
+    RUN["completions"] += 1
     reader = AnswerReader(TitleIndex(CATALOG), "candidates")
     rewards = [format_reward, StepsFormatReward(1), NDCGReward(reader), QASReward(reader, GRAPH)]
     for reward in rewards:
@@ -77,9 +85,11 @@ def test_damaged_source_files_give_a_data_error_or_load(tmp_path_factory, name, 
         "binary": bytes(range(256)) * 4,
     }[damage]
     path.write_bytes(damaged)
+    RUN["damaged files"] += 1
     try:
         ds = load_generic(folder)
     except DataError as err:
+        RUN["data errors"] += 1
         assert name.split(".")[0] in str(err) or "items" in str(err)  # names the file it could not read
     else:
         assert len(ds.catalog) > 0

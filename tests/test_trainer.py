@@ -25,10 +25,11 @@ def length_reward(completions, **kwargs) -> list[float]:
 
 
 def make_trainer(prepared, tokenizer, tmp_path, qas=True, pas=True, raae=True, curriculum=True, **overrides):
+    defaults = {"save_strategy": "no", "max_steps": 2, "learning_rate": 0.1}
     config = ReRecConfig(
-        output_dir=str(tmp_path / "out"), max_steps=2, per_device_train_batch_size=3, num_generations=3,
-        max_completion_length=12, learning_rate=0.1, use_cpu=True, bf16=False, report_to="none",
-        save_strategy="no", logging_steps=1, raae=raae, curriculum=curriculum, seed=0, **overrides,
+        output_dir=str(tmp_path / "out"), per_device_train_batch_size=3, num_generations=3,
+        max_completion_length=12, use_cpu=True, bf16=False, report_to="none", logging_steps=1, raae=raae,
+        curriculum=curriculum, seed=0, **(defaults | overrides),
     )  # fmt: skip
     data = TrainDataArguments(prepared=str(prepared), max_queries=12)
     # A random model never writes a box, so every ReRec reward ties within a group; a length reward gives the

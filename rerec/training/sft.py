@@ -12,12 +12,17 @@ from datasets import Dataset
 from trl import ModelConfig, SFTConfig, SFTTrainer, get_peft_config
 
 from rerec.data.prompts import PromptConfig
+from rerec.training.checkpoints import AtomicCheckpoints
 from rerec.training.config import TrainDataArguments
 from rerec.training.data import load_split, row_titles
 from rerec.training.metrics_log import JsonlMetrics
 from rerec.training.rationales import rationale
 
 logger = logging.getLogger(__name__)
+
+
+class WarmStartTrainer(AtomicCheckpoints, SFTTrainer):
+    """TRL's `SFTTrainer` with checkpoints that are whole or absent."""
 
 
 def sft_dataset(data_args: TrainDataArguments, prompt: PromptConfig) -> Dataset:
@@ -37,7 +42,7 @@ def build_sft_trainer(
     config: SFTConfig,
     model=None,
     tokenizer=None,
-) -> SFTTrainer:
+) -> WarmStartTrainer:
     from rerec.training.run import load_model
 
     dataset = sft_dataset(data_args, prompt)
@@ -45,7 +50,7 @@ def build_sft_trainer(
         model, tokenizer = load_model(model_args)
     logger.info("SFT warm start on %d rationales", len(dataset))
     peft = get_peft_config(model_args) if model_args.use_peft else None
-    return SFTTrainer(
+    return WarmStartTrainer(
         model=model,
         args=config,
         train_dataset=dataset,

@@ -4,7 +4,8 @@ Touches TRL at three seams only: `_calculate_rewards` (keep the gathered rewards
 (call TRL's, then turn its scalar advantages into token-level ones and feed the difficulty tracker) and
 `_get_train_sampler` (the curriculum). TRL's loss already accepts (B, T) advantages. Two timing wrappers
 (`_generate`, `training_step`) split each step's time into generation / scoring / log-probs / update; the first
-also puts the whole generation in one autocast region (see `_generation_autocast`).
+also puts the whole generation in one autocast region (see `_generation_autocast`). Checkpoint saving is
+Transformers' own, staged and renamed by `AtomicCheckpoints`.
 """
 
 from __future__ import annotations
@@ -18,13 +19,13 @@ from pathlib import Path
 
 import torch
 from accelerate.utils import gather_object
-from transformers import TrainerCallback
 from trl import GRPOTrainer
 
 from rerec.data.knowledge_graph import KnowledgeGraph
 from rerec.rewards.accuracy import truth_ids
 from rerec.rewards.answer import AnswerReader
 from rerec.rewards.verifier import StepVerifier
+from rerec.training.checkpoints import AtomicCheckpoints
 from rerec.training.curriculum import CurriculumSampler, CurriculumSettings, DifficultyTracker
 from rerec.training.data import row_titles
 from rerec.training.metrics_log import JsonlMetrics
@@ -36,7 +37,7 @@ logger = logging.getLogger(__name__)
 CURRICULUM_FILE = "curriculum.json"
 
 
-class ReRecTrainer(GRPOTrainer):
+class ReRecTrainer(AtomicCheckpoints, GRPOTrainer):
     """GRPO with ReRec's components; `reader`, `graph` and `catalog` are the ones the rewards use."""
 
     def __init__(self, *args, reader: AnswerReader, graph: KnowledgeGraph, catalog, facts: bool, **kwargs):
@@ -55,7 +56,6 @@ class ReRecTrainer(GRPOTrainer):
             )  # fmt: skip
             data = self.train_dataset
             self.tracker = DifficultyTracker(data["type"], data["num_conditions"], settings)
-            self.add_callback(_SaveCurriculum(self.tracker))
 
     # -- seams -----------------------------------------------------------------------------------------------
     def _get_train_sampler(self, dataset=None):
@@ -203,7 +203,12 @@ class ReRecTrainer(GRPOTrainer):
         n = _common_prefix(enc["input_ids"], ids)
         return list(enc["offset_mapping"][:n]), n == len(enc["input_ids"])
 
-    # -- resume ----------------------------------------------------------------------------------------------
+    # -- checkpoints and resume ------------------------------------------------------------------------------
+    def save_extra_state(self, folder: Path) -> None:
+        """The difficulty tracker goes into each checkpoint, so `--resume` continues the same curriculum."""
+        if self.tracker is not None:
+            (folder / CURRICULUM_FILE).write_text(json.dumps(self.tracker.state_dict()))
+
     def train(self, resume_from_checkpoint=None, **kwargs):
         if resume_from_checkpoint is True:
             resume_from_checkpoint = last_complete_checkpoint(Path(self.args.output_dir), self.tracker is not None)
@@ -216,9 +221,9 @@ class ReRecTrainer(GRPOTrainer):
 
 
 def last_complete_checkpoint(output_dir: Path, needs_curriculum: bool) -> str | None:
-    """Newest checkpoint whose save finished. Transformers writes `trainer_state.json` last (and rerec the
-    curriculum after it), so a folder without them — or with one cut off mid-write, which no longer parses — is
-    a save interrupted by a kill: skipped, with a warning."""
+    """Newest checkpoint whose save finished. Saves are staged and renamed (`AtomicCheckpoints`); the check of
+    `trainer_state.json` and the curriculum file (present, and parsing) still guards folders written another
+    way, e.g. by an older rerec: one that fails it is skipped, with a warning."""
     if not output_dir.is_dir():
         return None
     folders = sorted(
@@ -249,17 +254,3 @@ def _common_prefix(a: list[int], b: list[int]) -> int:
             break
         n += 1
     return n
-
-
-class _SaveCurriculum(TrainerCallback):
-    """Writes the difficulty tracker next to each checkpoint so `--resume` continues the same curriculum."""
-
-    def __init__(self, tracker: DifficultyTracker):
-        self.tracker = tracker
-
-    def on_save(self, args, state, control, **kwargs):
-        folder = Path(args.output_dir) / f"checkpoint-{state.global_step}"
-        if state.is_world_process_zero and folder.is_dir():
-            tmp = folder / f".{CURRICULUM_FILE}.tmp"
-            tmp.write_text(json.dumps(self.tracker.state_dict()))
-            tmp.replace(folder / CURRICULUM_FILE)  # a kill leaves the old state or the new, never half of one

@@ -1,0 +1,67 @@
+"""Checkpoints that are whole or absent: each save is staged in a hidden folder, then renamed into place.
+
+Transformers writes `checkpoint-N/` file by file, so a kill or a full disk in the middle of a save used to
+leave a folder that looked like a checkpoint. `AtomicCheckpoints`, mixed into any `transformers.Trainer`, points
+the save at `.staging-checkpoint-N/`, lets the trainer add its own resumable state (`save_extra_state`), and
+renames the finished folder into place. A failed save deletes its staging folder (on a full disk that frees the
+space again) and re-raises; a killed one leaves only the hidden folder, removed by the next save.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR, rotate_checkpoints
+
+from rerec.data.atomic import swap_in
+
+STAGING_PREFIX = ".staging-"
+
+
+class AtomicCheckpoints:
+    """Mixin placed before the trainer class: `class T(AtomicCheckpoints, GRPOTrainer)`.
+
+    The seam is `_get_output_dir`, which Transformers' `_save_checkpoint` asks for the run folder: during a save
+    it answers with the staging folder, so every file the trainer and its parents write lands there. Every
+    process uses the same staging path (ZeRO-3 shards are written by all ranks); only the main one renames.
+    """
+
+    _staging_dir: str | None = None
+
+    def _get_output_dir(self, trial) -> str:
+        return self._staging_dir or super()._get_output_dir(trial)
+
+    def _save_checkpoint(self, model, trial) -> None:
+        run_dir = Path(super()._get_output_dir(trial))
+        name = f"{PREFIX_CHECKPOINT_DIR}-{self.state.global_step}"
+        staging = run_dir / f"{STAGING_PREFIX}{name}"
+        main = self.args.should_save
+        if main:
+            for stale in run_dir.glob(f"{STAGING_PREFIX}*"):  # left by a kill during an earlier save
+                shutil.rmtree(stale, ignore_errors=True)
+        self.accelerator.wait_for_everyone()
+        self._staging_dir = str(staging)
+        try:
+            super()._save_checkpoint(model, trial)
+            if main:
+                self.save_extra_state(staging / name)
+            self.accelerator.wait_for_everyone()
+            if main:
+                swap_in(staging / name, run_dir / name)
+        except BaseException:
+            if main:
+                shutil.rmtree(staging, ignore_errors=True)
+            raise
+        finally:
+            self._staging_dir = None
+        if main:
+            staging.rmdir()
+            best = self.state.best_model_checkpoint
+            if best and best.startswith(str(staging)):
+                self.state.best_model_checkpoint = str(run_dir / Path(best).name)
+            rotate_checkpoints(str(run_dir), self.args.save_total_limit, self.state.best_model_checkpoint)
+        self.accelerator.wait_for_everyone()
+
+    def save_extra_state(self, folder: Path) -> None:
+        """Write the trainer's own resumable state into the staged checkpoint `folder` (main process only)."""
