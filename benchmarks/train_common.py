@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import statistics
 
-from trl import ModelConfig
-
 from rerec.data.prompts import PromptConfig
 from rerec.rewards.shaping import RewardConfig
-from rerec.training.config import ReRecConfig, TrainDataArguments
+from rerec.training.config import ModelArguments, ReRecConfig, TrainDataArguments
 
 
 def run_kwargs(output_dir: str, steps: int, completion: int) -> dict:
@@ -26,11 +24,11 @@ def run_config(output_dir: str, steps: int, completion: int, **overrides) -> ReR
     return ReRecConfig(**{**run_kwargs(output_dir, steps, completion), **overrides})
 
 
-def inputs(prepared: str, max_queries: int) -> tuple[TrainDataArguments, RewardConfig, PromptConfig, ModelConfig]:
+def inputs(prepared: str, max_queries: int) -> tuple[TrainDataArguments, RewardConfig, PromptConfig, ModelArguments]:
     data = TrainDataArguments(
         prepared=prepared, query_types=["explicit", "implicit", "misinformed"], max_queries=max_queries
     )
-    return data, RewardConfig(), PromptConfig(max_candidates=10, max_facts=30), ModelConfig()
+    return data, RewardConfig(), PromptConfig(max_candidates=10, max_facts=30), ModelArguments()
 
 
 def step_times(log_history: list[dict]) -> list[float]:

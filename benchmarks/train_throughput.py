@@ -18,6 +18,7 @@ import torch
 from common import write_result
 from train_common import inputs
 
+from rerec.training.config import ModelArguments
 from rerec.training.run import load_model
 from rerec.training.sft import sft_dataset
 
@@ -64,16 +65,15 @@ def main() -> int:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     from peft import LoraConfig, get_peft_model
-    from trl import ModelConfig
 
-    base, tokenizer = load_model(ModelConfig())
+    base, tokenizer = load_model(ModelArguments())
     ids = batch(tokenizer, args.prepared, args.batch, args.length)
     n_params = sum(p.numel() for p in base.parameters())
     peaks = {False: peak_flops(torch.float32), True: peak_flops(torch.bfloat16)}
     rows = {}
     for lora in (False, True):
         for bf16 in (False, True):
-            model, _ = load_model(ModelConfig())
+            model, _ = load_model(ModelArguments())
             if lora:
                 targets = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
                 model = get_peft_model(model, LoraConfig(r=16, lora_alpha=32, target_modules=targets))

@@ -90,14 +90,14 @@ def _demo(rest: list[str]) -> int:
 
 
 def _eval(rest: list[str]) -> int:
-    from trl import ModelConfig, TrlParser
+    from trl import TrlParser
 
     from rerec.data.prompts import PromptConfig
     from rerec.eval.harness import EvalConfig, evaluate
-    from rerec.training.config import TrainDataArguments
+    from rerec.training.config import ModelArguments, TrainDataArguments
     from rerec.training.run import load_model
 
-    parser = TrlParser((TrainDataArguments, PromptConfig, ModelConfig, EvalConfig), prog="rerec eval")
+    parser = TrlParser((TrainDataArguments, PromptConfig, ModelArguments, EvalConfig), prog="rerec eval")
     data, prompt, model_args, cfg = parser.parse_args_and_config(args=rest)
     model, tokenizer = (None, None) if cfg.baseline or cfg.backend == "vllm" else load_model(model_args)
     metrics = evaluate(data, prompt, cfg, model_args.model_name_or_path or "smollm2-135m-instruct", model, tokenizer)
@@ -107,12 +107,13 @@ def _eval(rest: list[str]) -> int:
 
 
 def _retention(rest: list[str]) -> int:
-    from trl import ModelConfig, TrlParser
+    from trl import TrlParser
 
     from rerec.eval.retention import RetentionConfig, run_retention
+    from rerec.training.config import ModelArguments
     from rerec.training.run import load_model
 
-    parser = TrlParser((ModelConfig, RetentionConfig), prog="rerec retention")
+    parser = TrlParser((ModelArguments, RetentionConfig), prog="rerec retention")
     model_args, cfg = parser.parse_args_and_config(args=rest)
     model, tokenizer = load_model(model_args)
     result = run_retention(cfg, model, tokenizer)
@@ -142,6 +143,7 @@ def _assistant_config(args: argparse.Namespace):
         sources=args.sources,
         max_new_tokens=args.max_new_tokens,
         dtype=args.dtype,
+        trust_remote_code=args.trust_remote_code,
     )
 
 
@@ -187,6 +189,9 @@ def _add_assistant_args(parser: argparse.ArgumentParser, command: str) -> None:
     parser.add_argument("--num_candidates", type=int, default=10, help="catalog items retrieved into the prompt")
     parser.add_argument("--sources", nargs="+", default=list(SOURCES), help="retrieval sources to use")
     parser.add_argument("--max_new_tokens", type=int, default=160, help="generation budget per answer")
+    parser.add_argument(
+        "--trust_remote_code", action="store_true", help="run the model repository's own Python (trusted models only)"
+    )
     # Measured on 2 cores (benchmarks/results/serve_latency.md): fp32 answers one request sooner, bf16 serves
     # concurrent batches with 1.6x the throughput.
     parser.add_argument(

@@ -58,15 +58,13 @@ def annotated(text: str, verifier) -> list[str]:
 
 def run_demo(cfg: DemoConfig) -> str:
     """Run (or continue) every stage; returns the before/after table and the example answers as text."""
-    from trl import ModelConfig
-
     from rerec.assets import DEFAULT_MODEL, cache_dir, resolve_model
     from rerec.config import DataConfig
     from rerec.data.prepare import prepare
     from rerec.data.prompts import PromptConfig
     from rerec.eval.harness import EvalConfig, evaluate
     from rerec.eval.report import write_report
-    from rerec.training.config import TrainDataArguments
+    from rerec.training.config import ModelArguments, TrainDataArguments
     from rerec.training.run import load_model, sft_from_args, train_from_args
 
     runs = Path(cfg.runs)
@@ -82,7 +80,7 @@ def run_demo(cfg: DemoConfig) -> str:
     evals = {"base": DEFAULT_MODEL, "warm start": str(sft_dir / "final"), "ReRec": str(demo_dir / "final")}
 
     def evaluate_model(label: str) -> None:
-        model, tokenizer = load_model(ModelConfig(model_name_or_path=evals[label]))
+        model, tokenizer = load_model(ModelArguments(evals[label]))
         out = runs / "eval" / label.replace(" ", "-")
         evaluate(data, prompt, EvalConfig(str(out), batch_size=cfg.batch_size), evals[label], model, tokenizer)
 

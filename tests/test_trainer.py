@@ -12,11 +12,10 @@ import torch
 pytest.importorskip("trl")
 
 from conftest import tiny_model  # noqa: E402
-from trl import ModelConfig  # noqa: E402
 
 from rerec.data.prompts import PromptConfig  # noqa: E402
 from rerec.rewards.shaping import RewardConfig  # noqa: E402
-from rerec.training.config import ReRecConfig, TrainDataArguments  # noqa: E402
+from rerec.training.config import ModelArguments, ReRecConfig, TrainDataArguments  # noqa: E402
 from rerec.training.run import build_trainer  # noqa: E402
 
 
@@ -36,7 +35,7 @@ def make_trainer(prepared, tokenizer, tmp_path, qas=True, pas=True, raae=True, c
     # groups variance, hence a gradient, exactly as TRL's own trainer tests do.
     rewards = RewardConfig(qas=qas, pas=pas, extra_rewards=["test_trainer.length_reward"])
     prompt = PromptConfig(max_candidates=4, max_facts=8)
-    return build_trainer(data, rewards, prompt, ModelConfig(), config, tiny_model(tokenizer), tokenizer)
+    return build_trainer(data, rewards, prompt, ModelArguments(), config, tiny_model(tokenizer), tokenizer)
 
 
 @pytest.mark.parametrize(("qas", "pas", "raae", "curriculum"), list(itertools.product([False, True], repeat=4)))
@@ -72,7 +71,7 @@ def test_sft_warm_start_two_steps(prepared, tokenizer, tmp_path):
     model = tiny_model(tokenizer)
     before = [p.detach().clone() for p in model.parameters()]
     trainer = build_sft_trainer(
-        data, PromptConfig(max_candidates=4, max_facts=8), ModelConfig(), config, model, tokenizer
+        data, PromptConfig(max_candidates=4, max_facts=8), ModelArguments(), config, model, tokenizer
     )
     trainer.train()
     assert any(not torch.equal(a, b) for a, b in zip(before, model.parameters(), strict=True))

@@ -78,6 +78,10 @@ class AssistantConfig:
         },
     )
 
+    trust_remote_code: bool = field(
+        default=False, metadata={"help": "Run the model repository's own Python. Only for models you trust."}
+    )
+
     def __post_init__(self) -> None:
         if self.max_new_tokens < 1:
             raise ValueError("max_new_tokens must be >= 1")
@@ -136,8 +140,7 @@ class Assistant:
     @classmethod
     def load(cls, cfg: AssistantConfig) -> Assistant:
         """Model, catalog, LightGCN embeddings (when the folder has them) and the MiniLM index (when asked)."""
-        from trl import ModelConfig
-
+        from rerec.training.config import ModelArguments
         from rerec.training.run import load_model
 
         folder = Path(cfg.prepared)
@@ -147,7 +150,8 @@ class Assistant:
         emb_path = folder / "lightgcn.safetensors"
         embeddings = Embeddings.load(emb_path) if emb_path.exists() else None
         semantic = SemanticIndex(ds) if "semantic" in cfg.sources else None
-        model, tokenizer = load_model(ModelConfig(model_name_or_path=cfg.model_name_or_path, dtype=cfg.dtype))
+        model_args = ModelArguments(cfg.model_name_or_path, dtype=cfg.dtype, trust_remote_code=cfg.trust_remote_code)
+        model, tokenizer = load_model(model_args)
         return cls(ds, model, tokenizer, cfg, embeddings, semantic)
 
     def resolve_liked(self, titles: Sequence[str]) -> list[str]:

@@ -8,10 +8,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from trl import GRPOConfig, SFTConfig
+from trl import GRPOConfig, ModelConfig, SFTConfig
 
 from rerec.config import QUERY_TYPES
 from rerec.training.metrics_log import available_trackers
+
+
+@dataclass
+class ModelArguments(ModelConfig):
+    """TRL's `ModelConfig` plus the switch it lacks: a model repository's own Python runs only when asked."""
+
+    trust_remote_code: bool = field(
+        default=False,
+        metadata={"help": "Run the Python code a model repository ships (`auto_map`). Only for models you trust."},
+    )
 
 
 @dataclass

@@ -1,11 +1,11 @@
-"""Assemble a `ReRecTrainer` from the configs: data, rewards, prompt, model (TRL `ModelConfig`) and training."""
+"""Assemble a `ReRecTrainer` from the configs: data, rewards, prompt, model (`ModelArguments`) and training."""
 
 from __future__ import annotations
 
 import logging
 from pathlib import Path
 
-from trl import ModelConfig, get_peft_config
+from trl import get_peft_config
 
 from rerec.assets import resolve_model
 from rerec.data.grounding import TitleIndex
@@ -13,26 +13,27 @@ from rerec.data.prompts import PromptConfig
 from rerec.presets import resolve_presets
 from rerec.rewards.answer import AnswerReader
 from rerec.rewards.shaping import RewardConfig, build_rewards
-from rerec.training.config import ReRecConfig, TrainDataArguments
+from rerec.training.config import ModelArguments, ReRecConfig, TrainDataArguments
 from rerec.training.data import load_split
 from rerec.training.trainer import ReRecTrainer, last_complete_checkpoint
 
 logger = logging.getLogger(__name__)
 
 
-def load_model(model_args: ModelConfig):
+def load_model(model_args: ModelArguments):
     """Model and left-padding tokenizer; the default name resolves to the embedded SmolLM2 folder."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     path = resolve_model(model_args.model_name_or_path or "smollm2-135m-instruct")
-    # trust_remote_code stays off: a checkpoint's own Python never runs (TRL's ModelConfig has no switch for it);
-    # weights load from safetensors only, never from pickled .bin files.
-    tokenizer = AutoTokenizer.from_pretrained(path)
+    # A checkpoint's own Python runs only with --trust_remote_code; weights load from safetensors only, never
+    # from pickled .bin files.
+    trust = model_args.trust_remote_code
+    tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=trust)
     tokenizer.padding_side = "left"
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     dtype = model_args.dtype if model_args.dtype not in (None, "auto") else "float32"
-    model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype, use_safetensors=True)
+    model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype, use_safetensors=True, trust_remote_code=trust)
     return model, tokenizer
 
 
@@ -40,7 +41,7 @@ def build_trainer(
     data_args: TrainDataArguments,
     reward_cfg: RewardConfig,
     prompt_cfg: PromptConfig,
-    model_args: ModelConfig,
+    model_args: ModelArguments,
     config: ReRecConfig,
     model=None,
     tokenizer=None,
@@ -76,7 +77,9 @@ def train_from_args(argv: list[str], resume: bool = False) -> Path:
     """`rerec train`: parse flags and `--config` YAML, train (resuming when asked), export; the final folder."""
     from trl import TrlParser
 
-    parser = TrlParser((TrainDataArguments, RewardConfig, PromptConfig, ModelConfig, ReRecConfig), prog="rerec train")
+    parser = TrlParser(
+        (TrainDataArguments, RewardConfig, PromptConfig, ModelArguments, ReRecConfig), prog="rerec train"
+    )
     data, rewards, prompt, model, config = parser.parse_args_and_config(args=resolve_presets(argv))
     trainer = build_trainer(data, rewards, prompt, model, config)
     trainer.train(resume_from_checkpoint=True if resume else config.resume_from_checkpoint)
@@ -90,7 +93,7 @@ def sft_from_args(argv: list[str], resume: bool = False) -> Path:
     from rerec.training.config import WarmStartConfig
     from rerec.training.sft import build_sft_trainer
 
-    parser = TrlParser((TrainDataArguments, PromptConfig, ModelConfig, WarmStartConfig), prog="rerec sft")
+    parser = TrlParser((TrainDataArguments, PromptConfig, ModelArguments, WarmStartConfig), prog="rerec sft")
     data, prompt, model, config = parser.parse_args_and_config(args=resolve_presets(argv))
     trainer = build_sft_trainer(data, prompt, model, config)
     resume_from = last_complete_checkpoint(Path(config.output_dir), False) if resume else None

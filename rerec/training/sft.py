@@ -9,11 +9,11 @@ from __future__ import annotations
 import logging
 
 from datasets import Dataset
-from trl import ModelConfig, SFTConfig, SFTTrainer, get_peft_config
+from trl import SFTConfig, SFTTrainer, get_peft_config
 
 from rerec.data.prompts import PromptConfig
 from rerec.training.checkpoints import AtomicCheckpoints
-from rerec.training.config import TrainDataArguments
+from rerec.training.config import ModelArguments, TrainDataArguments
 from rerec.training.data import load_split, row_titles
 from rerec.training.metrics_log import JsonlMetrics
 from rerec.training.rationales import rationale
@@ -38,7 +38,7 @@ def sft_dataset(data_args: TrainDataArguments, prompt: PromptConfig) -> Dataset:
 def build_sft_trainer(
     data_args: TrainDataArguments,
     prompt: PromptConfig,
-    model_args: ModelConfig,
+    model_args: ModelArguments,
     config: SFTConfig,
     model=None,
     tokenizer=None,
