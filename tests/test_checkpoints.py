@@ -96,4 +96,5 @@ def test_a_full_disk_is_a_clear_error_and_keeps_finished_checkpoints(prepared, t
     from transformers import AutoModelForCausalLM
 
     AutoModelForCausalLM.from_pretrained(last)  # the checkpoint before the failure loads
-    print(f"\nfull disk: {len(names)} checkpoints kept, the last loads; {err.strip().splitlines()[-1][:160]}")  # noqa: T201
+    message = next(line for line in err.splitlines() if "error:" in line)
+    print(f"\nfull disk: {len(names)} checkpoints kept, the last loads; {message[:200]}")  # noqa: T201

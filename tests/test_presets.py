@@ -1,6 +1,7 @@
 import pytest
 
 from rerec.presets import PRESETS_DIR, preset_names, resolve_presets
+from rerec.training.run import parse_sft_args, parse_train_args
 
 
 def test_preset_names_resolve_and_paths_pass_through():
@@ -16,3 +17,15 @@ def test_preset_names_resolve_and_paths_pass_through():
 def test_unknown_preset_names_the_known_ones():
     with pytest.raises(ValueError, match="cpu-demo"):
         resolve_presets(["--config", "cpu-dmeo"])
+
+
+def test_train_preset_parses_and_one_flag_trusts_remote_code():
+    *_, model, config = parse_train_args(["--config", "cpu-demo"])
+    assert model.trust_remote_code is False and config.trust_remote_code is False
+    *_, model, config = parse_train_args(["--config", "cpu-demo", "--trust_remote_code", "true"])
+    assert model.trust_remote_code is True and config.trust_remote_code is True  # policy and reward models
+
+
+def test_sft_preset_parses_with_the_trust_flag():
+    *_, model, config = parse_sft_args(["--config", "cpu-sft", "--trust_remote_code", "true"])
+    assert model.trust_remote_code is True and config.trust_remote_code is True

@@ -73,28 +73,48 @@ def build_trainer(
     )
 
 
-def train_from_args(argv: list[str], resume: bool = False) -> Path:
-    """`rerec train`: parse flags and `--config` YAML, train (resuming when asked), export; the final folder."""
-    from trl import TrlParser
+def parse_train_args(argv: list[str]) -> tuple:
+    """`rerec train`'s flags and `--config` YAML."""
+    from trl import ModelConfig, TrlParser
 
-    parser = TrlParser(
-        (TrainDataArguments, RewardConfig, PromptConfig, ModelArguments, ReRecConfig), prog="rerec train"
-    )
+    parser = TrlParser((TrainDataArguments, RewardConfig, PromptConfig, ModelConfig, ReRecConfig), prog="rerec train")
     data, rewards, prompt, model, config = parser.parse_args_and_config(args=resolve_presets(argv))
+    return data, rewards, prompt, _with_trust(model, config.trust_remote_code), config
+
+
+def _with_trust(model, trust_remote_code: bool) -> ModelArguments:
+    """TRL's `GRPOConfig` and `SFTConfig` own the `--trust_remote_code` flag (for the models TRL loads itself);
+    the policy follows the same flag, so one switch covers every model of the run."""
+    from dataclasses import fields
+
+    values = {f.name: getattr(model, f.name) for f in fields(model) if f.init}
+    return ModelArguments(**values, trust_remote_code=trust_remote_code)
+
+
+def train_from_args(argv: list[str], resume: bool = False) -> Path:
+    """`rerec train`: parse, train (resuming when asked), export; the final folder."""
+    data, rewards, prompt, model, config = parse_train_args(argv)
     trainer = build_trainer(data, rewards, prompt, model, config)
     trainer.train(resume_from_checkpoint=True if resume else config.resume_from_checkpoint)
     return export(trainer, Path(config.output_dir) / "final")
 
 
-def sft_from_args(argv: list[str], resume: bool = False) -> Path:
-    """`rerec sft`: the same for the supervised warm start."""
-    from trl import TrlParser
+def parse_sft_args(argv: list[str]) -> tuple:
+    """`rerec sft`'s flags and `--config` YAML."""
+    from trl import ModelConfig, TrlParser
 
     from rerec.training.config import WarmStartConfig
+
+    parser = TrlParser((TrainDataArguments, PromptConfig, ModelConfig, WarmStartConfig), prog="rerec sft")
+    data, prompt, model, config = parser.parse_args_and_config(args=resolve_presets(argv))
+    return data, prompt, _with_trust(model, config.trust_remote_code), config
+
+
+def sft_from_args(argv: list[str], resume: bool = False) -> Path:
+    """`rerec sft`: the same for the supervised warm start."""
     from rerec.training.sft import build_sft_trainer
 
-    parser = TrlParser((TrainDataArguments, PromptConfig, ModelArguments, WarmStartConfig), prog="rerec sft")
-    data, prompt, model, config = parser.parse_args_and_config(args=resolve_presets(argv))
+    data, prompt, model, config = parse_sft_args(argv)
     trainer = build_sft_trainer(data, prompt, model, config)
     resume_from = last_complete_checkpoint(Path(config.output_dir), False) if resume else None
     trainer.train(resume_from_checkpoint=resume_from or config.resume_from_checkpoint)
