@@ -56,7 +56,7 @@ class AtomicCheckpoints:
         finally:
             self._staging_dir = None
         if main:
-            staging.rmdir()
+            shutil.rmtree(staging, ignore_errors=True)  # empty now, unless a parent wrote beside the checkpoint
             best = self.state.best_model_checkpoint
             if best and best.startswith(str(staging)):
                 self.state.best_model_checkpoint = str(run_dir / Path(best).name)
