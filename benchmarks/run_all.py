@@ -88,7 +88,8 @@ BENCHES = (
 def run(bench: Bench, quick: bool) -> dict:
     script = HERE / f"{bench.name}.py"
     argv = [sys.executable, str(script), *(bench.quick if quick else bench.full), "--json"]
-    env = {**os.environ, "REREC_BENCH_RESULTS": str(RESULTS / "quick")} if quick else None
+    folder = RESULTS / "quick" if quick else RESULTS
+    env = {**os.environ, "REREC_BENCH_RESULTS": str(folder)}
     began = time.perf_counter()
     proc = subprocess.run(argv, capture_output=True, text=True, cwd=HERE.parent, env=env)
     seconds = round(time.perf_counter() - began, 1)
@@ -96,7 +97,7 @@ def run(bench: Bench, quick: bool) -> dict:
         tail = (proc.stdout + proc.stderr)[-2000:]
         return {"ok": False, "exit_code": proc.returncode, "seconds": seconds, "tail": tail}
     # the script's own result file, not its stdout, which may carry log lines before the JSON
-    written = (RESULTS / "quick" if quick else RESULTS) / f"{bench.name}.json"
+    written = folder / f"{bench.name}.json"
     if not written.is_file() or written.stat().st_mtime < time.time() - seconds:
         return {"ok": False, "exit_code": 0, "seconds": seconds, "tail": f"{written} was not written"}
     return {"ok": True, "seconds": seconds, "result": json.loads(written.read_text())}

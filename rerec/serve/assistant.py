@@ -77,7 +77,6 @@ class AssistantConfig:
             "answers a single request slower (4.2 vs 3.3 s p50): `rerec recommend` and `chat` use float32."
         },
     )
-
     trust_remote_code: bool = field(
         default=False, metadata={"help": "Run the model repository's own Python. Only for models you trust."}
     )
