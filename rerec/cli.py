@@ -100,7 +100,8 @@ def _eval(rest: list[str]) -> int:
     parser = TrlParser((TrainDataArguments, PromptConfig, ModelArguments, EvalConfig), prog="rerec eval")
     data, prompt, model_args, cfg = parser.parse_args_and_config(args=rest)
     model, tokenizer = (None, None) if cfg.baseline or cfg.backend == "vllm" else load_model(model_args)
-    metrics = evaluate(data, prompt, cfg, model_args.model_name_or_path or "smollm2-135m-instruct", model, tokenizer)
+    name = model_args.model_name_or_path or "smollm2-135m-instruct"
+    metrics = evaluate(data, prompt, cfg, name, model, tokenizer, model_args.trust_remote_code)
     print((Path(cfg.output_dir) / "metrics.md").read_text(), end="")
     print(f"{metrics['all']['n']} predictions and metrics in {cfg.output_dir}")
     return 0

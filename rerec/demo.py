@@ -76,7 +76,7 @@ def run_demo(cfg: DemoConfig) -> str:
         "prepare ml-100k", (prepared / "summary.json").is_file(), lambda: prepare(DataConfig(out=str(prepared)))
     )
     data = TrainDataArguments(str(prepared), ["explicit", "implicit", "misinformed"], cfg.test_queries)
-    prompt = PromptConfig(facts=True, max_facts=15, max_candidates=5)  # as in the cpu-sft / cpu-demo presets
+    prompt = PromptConfig(facts=True, max_facts=15, max_candidates=5, facts_by="entity")  # as in the presets
     evals = {"base": DEFAULT_MODEL, "warm start": str(sft_dir / "final"), "ReRec": str(demo_dir / "final")}
 
     def evaluate_model(label: str) -> None:

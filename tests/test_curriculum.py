@@ -54,6 +54,20 @@ def test_parking_and_revisit():
     assert not t.parked(3)
 
 
+def test_a_tied_group_is_stuck_unless_mastered():
+    t = tracker(park_after=1, tau=0.1)
+    t.update(1, [0.0, 0.0, 1.0, 0.0], tied=True)  # d = 0.75, but four equal total rewards: no gradient
+    t.update(2, [0.0, 0.0, 1.0, 0.0], tied=False)  # same difficulty, rewards that differ: kept
+    t.update(4, [1.0, 1.0, 1.0, 1.0], tied=True)  # tied because solved: mastered, not parked
+    assert t.parked(1) and not t.parked(2) and not t.parked(4) and t.mastered(4)
+    assert t.counts()["parked"] == 1 and t.counts()["mastered"] == 1
+    t2 = tracker(park_after=2)
+    t2.update(1, [0.5], tied=True)
+    t2.update(1, [0.5], tied=False)  # a look with variance resets the count
+    t2.update(1, [0.5], tied=True)
+    assert not t2.parked(1)
+
+
 def test_fallback_to_the_full_set():
     t = tracker(min_active=5)
     for i in range(8):

@@ -64,6 +64,7 @@ def test_tiny_model_evaluation_resumes_and_refuses_mixed_settings(prepared, toke
     metrics = evaluate(data, prompt, cfg, "tiny", model, tokenizer)
     assert metrics["all"]["n"] == 6 and {"explicit", "implicit"} <= set(metrics)
     assert metrics["all"]["format"] == 0.0  # a random model writes no box
+    assert metrics["all"]["reward"] == pytest.approx(0.1 * -0.5 - 0.5)  # the training reward: no box, no answer
     path = tmp_path / "ev" / "predictions.jsonl"
     lines = path.read_text().splitlines()
     assert len(lines) == 6
@@ -91,7 +92,7 @@ def test_baselines_run_through_the_harness(prepared, tmp_path, baseline, mode):
     data = TrainDataArguments(prepared=str(prepared), max_queries=40)
     cfg = EvalConfig(output_dir=str(tmp_path / mode), baseline=baseline, mode=mode)
     metrics = evaluate(data, PromptConfig(max_candidates=5), cfg, "unused")
-    assert metrics["all"]["n"] == 40 and metrics["all"]["format"] == 1.0
+    assert metrics["all"]["n"] == 40 and metrics["all"]["format"] == 1.0 and metrics["all"]["reward"] is None
     assert 0 <= metrics["all"]["hit@1"] <= 1
     if baseline == "kg-path" and mode == "candidates":  # follows the true conditions: finds the positive among 5
         assert metrics["explicit"]["hit@1"] == 1.0
@@ -111,8 +112,8 @@ class StandInLLM:
 
     calls: list = []
 
-    def __init__(self, model, seed):
-        self.calls.append(("init", model, seed))
+    def __init__(self, model, seed, trust_remote_code):
+        self.calls.append(("init", model, seed, trust_remote_code))
 
     def chat(self, conversations, params, use_tqdm):
         self.calls.append(("chat", len(conversations), params.temperature, params.max_tokens))
@@ -130,9 +131,11 @@ def test_vllm_backend_batches_greedy_chat_requests(prepared, tmp_path, monkeypat
     StandInLLM.calls = []
     data = TrainDataArguments(prepared=str(prepared), query_types=["explicit"], max_queries=5)
     cfg = EvalConfig(output_dir=str(tmp_path / "ev"), backend="vllm", batch_size=2, max_new_tokens=7)
-    metrics = evaluate(data, PromptConfig(max_candidates=5), cfg, str(tmp_path / "some-model"))
-    assert StandInLLM.calls == [("init", str(tmp_path / "some-model"), 0)] + [("chat", n, 0.0, 7) for n in (2, 2, 1)]
+    model = str(tmp_path / "some-model")
+    metrics = evaluate(data, PromptConfig(max_candidates=5), cfg, model, trust_remote_code=True)
+    assert StandInLLM.calls == [("init", model, 0, True)] + [("chat", n, 0.0, 7) for n in (2, 2, 1)]
     assert metrics["all"]["n"] == 5 and metrics["all"]["format"] == 1.0 and metrics["all"]["mean_tokens"] == 3
+    assert metrics["all"]["reward"] == pytest.approx(0.1 * 0.5 - 0.5)  # boxed, but "x" is no candidate
     with pytest.raises(ValueError, match="backend='tgi'"):
         EvalConfig(backend="tgi")
 

@@ -20,7 +20,7 @@ RECORD = {
 
 
 def test_facts_by_item_and_by_entity():
-    by_item = build_messages(RECORD, PromptConfig(), titles={"1": "Jaws (1975)"})[1]["content"]
+    by_item = build_messages(RECORD, PromptConfig(facts_by="item"), titles={"1": "Jaws (1975)"})[1]["content"]
     assert by_item == (
         "Films by the director of Jaws?\nChoose from the candidates.\nCandidates:\n1. Duel (1971)\n2. Heat (1995)\n"
         "Facts:\nDuel (1971): directed_by m.1\nHeat (1995): directed_by m.2, genre Crime\nJaws (1975): directed_by m.1"
@@ -31,5 +31,6 @@ def test_facts_by_item_and_by_entity():
     )
     capped = build_messages(RECORD, PromptConfig(max_facts=1, facts_by="entity"))[1]["content"]
     assert capped.endswith("Facts:\ndirected_by m.1: Duel (1971)")
+    assert PromptConfig().facts_by == "entity"  # the presets' and serving's layout
     with pytest.raises(ValueError, match="facts_by"):
         PromptConfig(facts_by="relation")

@@ -96,3 +96,15 @@ def test_report_to_auto_turns_on_the_installed_trackers(tmp_path, monkeypatch):
         ).report_to
         == []
     )
+
+
+def test_the_curriculum_parks_a_group_whose_total_rewards_tie(prepared, tokenizer, tmp_path):
+    trainer = make_trainer(prepared, tokenizer, tmp_path)
+    names = trainer.reward_func_names
+    per_func = torch.zeros(6, len(names))
+    per_func[[0, 3], names.index("ndcg_reward")] = 1.0  # each group: one of three rollouts right, d = 2/3
+    rewards = torch.tensor([0.4, 0.4, 0.4, 1.0, 0.2, 0.3])  # group 0 ties on the total, group 1 does not
+    trainer._update_curriculum([{"query_index": 5}] * 3 + [{"query_index": 7}] * 3, per_func, rewards)
+    tracker = trainer.tracker
+    assert tracker.get(5) == tracker.get(7) == pytest.approx(2 / 3)
+    assert tracker.parked(5) and not tracker.parked(7)

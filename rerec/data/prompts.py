@@ -28,11 +28,11 @@ class PromptConfig:
         default=None, metadata={"help": "Show at most this many candidates (the positive always among them)."}
     )
     facts_by: str = field(
-        default="item",
+        default="entity",
         metadata={
-            "help": "'item': one line per item with its facts; 'entity': one line per entity with the items that "
-            "have it, so items sharing a director or studio stand on one line (a multi-hop hint's answer is then "
-            "read, not searched for)."
+            "help": "'entity': one line per entity with the items that have it, so items sharing a director or "
+            "studio stand on one line (a multi-hop hint's answer is then read, not searched for; "
+            "README, Training); 'item': one line per item with its facts (models trained before 2026-11-27)."
         },
     )
 

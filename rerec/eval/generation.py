@@ -53,15 +53,16 @@ def generate_batches(
 
 
 def generate_batches_vllm(
-    model_path: str, prompts: Sequence[list[dict]], batch_size: int, max_new_tokens: int
+    model_path: str, prompts: Sequence[list[dict]], batch_size: int, max_new_tokens: int, trust_remote_code: bool
 ) -> Iterator[list[Generated]]:
     """The same contract with vLLM's offline engine (`LLM.chat`, greedy), which applies the model's own chat
-    template. Use a large `batch_size` (e.g. 256): vLLM schedules a batch's sequences itself."""
+    template. Use a large `batch_size` (e.g. 256): vLLM schedules a batch's sequences itself. The repository's
+    own Python runs only with `trust_remote_code`, as with the transformers backend."""
     try:
         from vllm import LLM, SamplingParams
     except ImportError:
         raise RuntimeError("--backend vllm needs vLLM, which is not installed: pip install vllm (CUDA)") from None
-    llm = LLM(model=model_path, seed=0)
+    llm = LLM(model=model_path, seed=0, trust_remote_code=trust_remote_code)
     params = SamplingParams(temperature=0.0, max_tokens=max_new_tokens)
     for start in range(0, len(prompts), batch_size):
         chunk = list(prompts[start : start + batch_size])

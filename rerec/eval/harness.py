@@ -27,6 +27,7 @@ from rerec.rewards.accuracy import truth_ids
 from rerec.rewards.answer import Answer, AnswerReader
 from rerec.rewards.lightgcn import EMBEDDINGS_FILE, Embeddings
 from rerec.rewards.parsing import segments
+from rerec.rewards.shaping import RewardConfig, build_rewards, shaped
 from rerec.rewards.verifier import StepVerifier
 from rerec.training.config import TrainDataArguments
 from rerec.training.data import load_split, row_titles
@@ -103,6 +104,16 @@ def score_answer(answer: Answer, row: dict, k: int, graph: KnowledgeGraph) -> di
     }
 
 
+def held_out_rewards(rows: list[dict], completions: list[str], folder: Path, ds, mode: str) -> list[float]:
+    """The training reward at its defaults (format, NDCG, QAS, and PAS where `rerec prepare` wrote LightGCN
+    embeddings) of each completion: what RL maximises, read on queries it never trained on."""
+    cfg = RewardConfig(mode=mode, pas=(folder / EMBEDDINGS_FILE).is_file())
+    funcs, weights = build_rewards(folder, cfg, ds)
+    columns = {key: [row[key] for row in rows] for key in ("ground_truth", "candidates", "conditions")}
+    scores = {func.__name__: func(completions, **columns) for func in funcs}
+    return shaped(scores, dict(zip(scores, weights, strict=True)))
+
+
 COST_KEYS = ("claims", "false_claims", "tokens", "seconds")
 
 
@@ -125,7 +136,7 @@ def summarise(scored: list[dict]) -> dict:
 
 
 def table_columns(mode: str, k: int) -> list[str]:
-    ranking = ["format", "hit@1", f"ndcg@{k}"]
+    ranking = ["format", "reward", "hit@1", f"ndcg@{k}"]
     if mode == "open":
         ranking += [f"recall@{k}", f"precision@{k}", "in_catalog", "failed", "condition_satisfied"]
     return ["n", *ranking, "false_claim_share", "mean_tokens", "seconds_per_query"]
@@ -171,10 +182,13 @@ def _check_settings(folder: Path, settings: dict) -> None:
         path.write_text(json.dumps(settings, indent=2, sort_keys=True))
 
 
-def _model_predictions(todo: list[dict], model, tokenizer, model_name: str, cfg: EvalConfig) -> Iterator[list[dict]]:
+def _model_predictions(
+    todo: list[dict], model, tokenizer, model_name: str, cfg: EvalConfig, trust_remote_code: bool
+) -> Iterator[list[dict]]:
     prompts = [row["prompt"] for row in todo]
     if cfg.backend == "vllm":
-        batches = generate_batches_vllm(resolve_model(model_name), prompts, cfg.batch_size, cfg.max_new_tokens)
+        path = resolve_model(model_name)
+        batches = generate_batches_vllm(path, prompts, cfg.batch_size, cfg.max_new_tokens, trust_remote_code)
     else:
         batches = generate_batches(model, tokenizer, prompts, cfg.batch_size, cfg.max_new_tokens)
     for batch in batches:
@@ -195,10 +209,17 @@ def _ranker_predictions(
 
 
 def evaluate(
-    data: TrainDataArguments, prompt: PromptConfig, cfg: EvalConfig, model_name: str, model=None, tokenizer=None
+    data: TrainDataArguments,
+    prompt: PromptConfig,
+    cfg: EvalConfig,
+    model_name: str,
+    model=None,
+    tokenizer=None,
+    trust_remote_code: bool = False,
 ) -> dict:
     """Predict what is missing (the model, or `cfg.baseline`), score everything, write `metrics.json` and
-    `metrics.md`; returns the metrics."""
+    `metrics.md`; returns the metrics. `trust_remote_code` matters only where the vLLM backend loads the model
+    itself."""
     rows, ds = load_split(data, prompt, cfg.mode, cfg.split)
     folder = Path(cfg.output_dir)
     settings = {"model": f"baseline:{cfg.baseline}" if cfg.baseline else model_name}
@@ -214,7 +235,7 @@ def evaluate(
             ranker = build_ranker(cfg.baseline, ds, Embeddings.load(path) if path.is_file() else None)
             batches = _ranker_predictions(todo, ranker, ds.catalog.ids, cfg)
         else:
-            batches = _model_predictions(todo, model, tokenizer, model_name, cfg)
+            batches = _model_predictions(todo, model, tokenizer, model_name, cfg, trust_remote_code)
         bar = tqdm(total=len(rows), initial=len(rows) - len(todo), desc="predicting", unit="query")
         with (folder / PREDICTIONS).open("a") as handle:
             for row_batch, batch in zip(_chunks(todo, cfg.batch_size), batches, strict=True):
@@ -224,7 +245,7 @@ def evaluate(
                 handle.flush()
                 bar.update(len(batch))
         bar.close()
-    metrics = score_predictions(rows, done, ds, prompt.facts, cfg)
+    metrics = score_predictions(rows, done, ds, prompt.facts, cfg, Path(data.prepared))
     (folder / "metrics.json").write_text(json.dumps(metrics, indent=2, sort_keys=True))
     (folder / "metrics.md").write_text(markdown_table(metrics, table_columns(cfg.mode, cfg.k)))
     return metrics
@@ -235,9 +256,15 @@ def _chunks(rows: list[dict], size: int) -> Iterator[list[dict]]:
         yield rows[start : start + size]
 
 
-def score_predictions(rows: list[dict], done: dict[str, dict], ds, facts: bool, cfg: EvalConfig) -> dict:
+def score_predictions(
+    rows: list[dict], done: dict[str, dict], ds, facts: bool, cfg: EvalConfig, prepared: Path
+) -> dict:
     """Metrics per query type and over all (`"all"`) from the stored predictions."""
     reader = AnswerReader(TitleIndex(ds.catalog), cfg.mode)
+    generated = [row for row in rows if "completion" in done[row["id"]]]
+    texts = [done[row["id"]]["completion"] for row in generated]
+    values = held_out_rewards(generated, texts, prepared, ds, cfg.mode) if generated else []
+    rewards = dict(zip((row["id"] for row in generated), values, strict=True))
     by_type: dict[str, list[dict]] = defaultdict(list)
     for row in rows:
         pred = done[row["id"]]
@@ -247,6 +274,7 @@ def score_predictions(rows: list[dict], done: dict[str, dict], ds, facts: bool, 
         else:
             verifier = StepVerifier(ds.graph, ds.catalog, row_titles(row)) if facts else None
             scores = score_row(row, pred["completion"], reader, ds.graph, verifier, cfg.k)
+        scores["reward"] = rewards.get(row["id"])  # None for a baseline: it writes no completion
         by_type[row["type"]].append({**scores, "tokens": pred["tokens"], "seconds": pred["seconds"]})
     metrics = {kind: summarise(scored) for kind, scored in by_type.items()}
     metrics["all"] = summarise([s for scored in by_type.values() for s in scored])

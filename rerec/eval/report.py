@@ -52,7 +52,7 @@ def table(runs: dict[str, list[dict]], metric: str) -> tuple[list[str], dict[str
     for method, rs in runs.items():
         out[method] = {}
         for kind in types:
-            values = [r["metrics"][kind][metric] for r in rs if kind in r["metrics"]]
+            values = [r["metrics"][kind].get(metric) for r in rs if kind in r["metrics"]]  # None: older eval
             values = [v for v in values if v is not None]
             if values:
                 spread = statistics.stdev(values) if len(values) > 1 else 0.0

@@ -83,8 +83,10 @@ class ReRecConfig(AutoReportTo, GRPOConfig):
         Queries with difficulty below this are mastered and dropped (but for the replay share).
     curriculum_replay (`float`, *optional*, defaults to `0.1`):
         Share of mastered queries re-admitted to each round, against forgetting.
-    curriculum_park_after (`int`, *optional*, defaults to `2`):
-        Park a query after this many consecutive looks at difficulty 1.
+    curriculum_park_after (`int`, *optional*, defaults to `1`):
+        Park a query after this many consecutive stuck looks: difficulty 1, or a group with no reward variance
+        that is not mastered. Such a look gives GRPO no gradient; a parked query returns after
+        `curriculum_park_epochs`.
     curriculum_park_epochs (`int`, *optional*, defaults to `1`):
         Epochs a parked query sits out after the current one.
     curriculum_round_size (`int`, *optional*, defaults to `64`):
@@ -103,7 +105,7 @@ class ReRecConfig(AutoReportTo, GRPOConfig):
     curriculum: bool = field(default=True, metadata={"help": "Online easy-to-hard curriculum."})
     curriculum_tau: float = field(default=0.1, metadata={"help": "Mastery threshold on difficulty."})
     curriculum_replay: float = field(default=0.1, metadata={"help": "Replay share of mastered queries."})
-    curriculum_park_after: int = field(default=2, metadata={"help": "Looks at difficulty 1 before parking."})
+    curriculum_park_after: int = field(default=1, metadata={"help": "Stuck looks in a row before parking."})
     curriculum_park_epochs: int = field(default=1, metadata={"help": "Epochs a parked query sits out."})
     curriculum_round_size: int = field(default=64, metadata={"help": "Queries per re-sorted round."})
     curriculum_min_active: int = field(default=8, metadata={"help": "Below this, a round uses every query."})

@@ -6,10 +6,13 @@ one is seen). An *epoch* visits every query at most once, as the paper's does, b
 `round_size` queries: each round takes the easiest active queries not yet visited this epoch, from the latest
 difficulties, plus a replay share of mastered ones. So the order reacts within minutes rather than after a pass
 over thousands of queries. Active means: not mastered (`d < tau`), not parked, and not in a mastered bucket
-(unseen, but the bucket's seen queries average below `tau`: the model already solves that kind). Queries stuck
-at d = 1 for `park_after` consecutive looks sit out the rest of the epoch and `park_epochs` more. When fewer than
-`min_active` queries are active, an epoch takes the whole set. The index layout is TRL's `RepeatSampler`'s,
-which `GRPOTrainer` relies on to form groups.
+(unseen, but the bucket's seen queries average below `tau`: the model already solves that kind). A query is
+*stuck* on a look that teaches nothing: d = 1 (no rollout right), or a group whose rollouts all scored the same
+(zero reward variance, so GRPO's advantages are all 0) while not mastered. With shaped rewards the second case is
+the common one: four copies of one wrong answer get the same partial QAS/PAS credit, d < 1, and no gradient.
+Queries stuck for `park_after` consecutive looks sit out the rest of the epoch and `park_epochs` more, then come
+back. When fewer than `min_active` queries are active, an epoch takes the whole set. The index layout is TRL's
+`RepeatSampler`'s, which `GRPOTrainer` relies on to form groups.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ def static_prior(kind: str, num_conditions: int) -> float:
 class CurriculumSettings:
     tau: float = 0.1
     replay: float = 0.1
-    park_after: int = 2
+    park_after: int = 1  # a wrong park costs one query one epoch; a kept stuck query costs G rollouts per look
     park_epochs: int = 1
     min_active: int = 8
     round_size: int = 64
@@ -59,14 +62,17 @@ class DifficultyTracker:
     def __len__(self) -> int:
         return len(self.buckets)
 
-    def update(self, index: int, rewards: Sequence[float]) -> None:
+    def update(self, index: int, rewards: Sequence[float], tied: bool = False) -> None:
+        """One look at a query: `rewards` is the difficulty signal of its G rollouts, `tied` whether the group's
+        total rewards were all equal (TRL's zero-std group)."""
         clipped = [min(1.0, max(0.0, r)) for r in rewards if r == r]  # NaN-free
         if not clipped:
             return
         d = sum(1.0 - r for r in clipped) / len(clipped)
         self.difficulty[index] = d
         self._stats = None
-        self.stuck[index] = self.stuck.get(index, 0) + 1 if d >= 1.0 else 0
+        stuck = d >= 1.0 or (tied and d >= self.settings.tau)
+        self.stuck[index] = self.stuck.get(index, 0) + 1 if stuck else 0
         if self.stuck[index] >= self.settings.park_after:
             self.parked_until[index] = self.epoch + 1 + self.settings.park_epochs
             self.stuck[index] = 0

@@ -20,6 +20,7 @@ from pathlib import Path
 import torch
 from accelerate.utils import gather_object
 from trl import GRPOTrainer
+from trl.trainer.utils import nanstd
 
 from rerec.data.knowledge_graph import KnowledgeGraph
 from rerec.rewards.accuracy import truth_ids
@@ -144,10 +145,12 @@ class ReRecTrainer(AtomicCheckpoints, GRPOTrainer):
         else:
             signal = rewards
         indices = gather_object([row["query_index"] for row in inputs])
-        values = signal.tolist()
         size = self.num_generations
-        for start in range(0, len(indices), size):
-            self.tracker.update(int(indices[start]), values[start : start + size])
+        spread = nanstd(rewards.view(-1, size), dim=1)  # TRL's zero-std test, on the same total rewards
+        tied = torch.isclose(spread, torch.zeros_like(spread)).tolist()
+        values = signal.tolist()
+        for group, start in enumerate(range(0, len(indices), size)):
+            self.tracker.update(int(indices[start]), values[start : start + size], tied=tied[group])
         metrics = self._metrics["train"]
         for name, count in self.tracker.counts().items():
             metrics[f"curriculum/{name}"].append(float(count))
