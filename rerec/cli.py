@@ -251,7 +251,7 @@ def build_parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", help="methods x query types table from `rerec eval` folders")
     report.add_argument("folders", nargs="+", help="eval output folders; '<method>-seed<N>' pools seeds")
     report.add_argument("--out", required=True, help="folder for report.md, report.json and the plots")
-    report.add_argument("--metrics", nargs="+", default=["hit@1", "format"], help="metrics to tabulate")
+    report.add_argument("--metrics", nargs="+", default=["hit@1", "reward", "format"], help="metrics to tabulate")
     report.add_argument("--title", default="rerec results", help="report heading")
     sft = sub.add_parser("sft", help="supervised warm start on KG-path rationales (--config cpu-sft)", add_help=False)
     sft.add_argument("--resume", action="store_true", help="continue from the last checkpoint in output_dir")

@@ -96,7 +96,8 @@ def run_demo(cfg: DemoConfig) -> str:
                lambda: train_from_args([*train, *common], resume=True))  # fmt: skip
     stages.run("evaluate ReRec", (runs / "eval/ReRec/metrics.json").is_file(), lambda: evaluate_model("ReRec"))
     folders = [runs / "eval" / label.replace(" ", "-") for label in evals]
-    report = write_report(folders, Path(cfg.report), ["hit@1", "format"], "rerec demo: SmolLM2-135M on ml-100k")
+    metrics = ["hit@1", "reward", "format"]  # reward: the training reward on held-out queries
+    report = write_report(folders, Path(cfg.report), metrics, "rerec demo: SmolLM2-135M on ml-100k")
     logger.info("demo finished in %.1f min; report in %s", (time.perf_counter() - stages.start) / 60, cfg.report)
     return report.read_text() + "\n" + examples(runs / "eval/ReRec", data, prompt)
 
