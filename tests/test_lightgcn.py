@@ -22,6 +22,7 @@ def test_learns_the_communities_and_round_trips(tmp_path):
     other = unit[0] @ unit[5]
     assert same > other
     emb.save(tmp_path / EMBEDDINGS_FILE)
+    assert (tmp_path / EMBEDDINGS_FILE).stat().st_mode & 0o777 == 0o644  # readable like the rest of the folder
     back = Embeddings.load(tmp_path / EMBEDDINGS_FILE)
     assert back.item_ids == items and np.array_equal(back.items, emb.items)
     again = train_lightgcn(two_communities(), items, cfg, seed=0)

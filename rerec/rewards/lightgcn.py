@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import random
 import time
 from dataclasses import dataclass, field
@@ -66,6 +67,7 @@ class Embeddings:
         # One metadata key only: safetensors writes several in a random (hash map) order, breaking byte-identity.
         meta = {"ids": json.dumps({"items": self.item_ids, "users": self.user_ids})}
         save_file({"items": self.items, "users": self.users}, str(path), metadata=meta)
+        os.chmod(path, 0o644)  # safetensors writes through a private (0600) temp file; the folder's others are 0644
 
     @classmethod
     def load(cls, path: Path) -> Embeddings:
