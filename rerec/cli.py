@@ -2,7 +2,7 @@
 
 Usage (copy-paste):
 
-    rerec demo                                                 # the main job on the embedded default (~28 min)
+    rerec demo                                                 # the main job on the embedded default (~29 min)
     rerec prepare --dataset ml-100k --out runs/ml100k          # catalog, graphs and the query benchmark
     rerec prepare --dataset ml-100k --out runs/ml100k --json   # ... and print summary.json
     rerec prepare --dataset custom --data_dir my_catalog/ --out runs/mine   # your own files (docs/data-format.md)
@@ -245,7 +245,7 @@ def build_parser() -> argparse.ArgumentParser:
     prep.add_argument("--json", action="store_true", help="print summary.json")
     train = sub.add_parser("train", help="GRPO/ReRec fine-tuning (--config cpu-demo, or a YAML path)", add_help=False)
     train.add_argument("--resume", action="store_true", help="continue from the last checkpoint in output_dir")
-    sub.add_parser("demo", help="the main job: prepare, warm start, ReRec, evaluate, report (~28 min)", add_help=False)
+    sub.add_parser("demo", help="the main job: prepare, warm start, ReRec, evaluate, report (~29 min)", add_help=False)
     sub.add_parser("eval", help="generate and score answers on a prepared split, per query type", add_help=False)
     sub.add_parser("retention", help="general-ability probes (format rules, word problems)", add_help=False)
     report = sub.add_parser("report", help="methods x query types table from `rerec eval` folders")
