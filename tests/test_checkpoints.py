@@ -18,9 +18,13 @@ pytest.importorskip("trl")
 from conftest import tiny_model  # noqa: E402
 from test_trainer import make_trainer  # noqa: E402
 
-from rerec.training.trainer import CURRICULUM_FILE, last_complete_checkpoint  # noqa: E402
+from rerec.training.checkpoints import last_complete_checkpoint  # noqa: E402
+from rerec.training.trainer import CURRICULUM_FILE  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+REQUIRED = (CURRICULUM_FILE,)  # a ReRec checkpoint is complete with its curriculum state
 
 
 def saving_trainer(prepared, tokenizer, tmp_path, **overrides):
@@ -57,7 +61,7 @@ def test_a_failed_save_leaves_the_last_checkpoint_and_training_resumes(prepared,
         trainer.train()
     out = tmp_path / "out"
     assert sorted(p.name for p in out.iterdir() if "checkpoint" in p.name) == ["checkpoint-1"]  # no staging left
-    assert last_complete_checkpoint(out, needs_curriculum=True) == str(out / "checkpoint-1")
+    assert last_complete_checkpoint(out, required=REQUIRED) == str(out / "checkpoint-1")
     again = saving_trainer(prepared, tokenizer, tmp_path)
     again.train(resume_from_checkpoint=True)
     assert again.state.global_step == 2 and (out / "checkpoint-2" / CURRICULUM_FILE).is_file()
@@ -91,7 +95,7 @@ def test_a_full_disk_is_a_clear_error_and_keeps_finished_checkpoints(prepared, t
     assert "rerec train: error: the disk is full" in err and "--resume" in err
     names = sorted(p.name for p in kept.iterdir() if "checkpoint" in p.name)
     assert names and all(not n.startswith(".") for n in names), names  # the failed save left no staging folder
-    last = last_complete_checkpoint(kept, needs_curriculum=True)
+    last = last_complete_checkpoint(kept, required=REQUIRED)
     assert last == str(kept / names[-1])
     from transformers import AutoModelForCausalLM
 

@@ -10,7 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from rerec.training.trainer import CURRICULUM_FILE, last_complete_checkpoint
+from rerec.training.checkpoints import last_complete_checkpoint
+from rerec.training.trainer import CURRICULUM_FILE
+
+REQUIRED = (CURRICULUM_FILE,)  # a ReRec checkpoint is complete with its curriculum state
 
 
 def test_incomplete_checkpoints_are_skipped(tmp_path):
@@ -23,8 +26,8 @@ def test_incomplete_checkpoints_are_skipped(tmp_path):
     truncated.mkdir()
     (truncated / "trainer_state.json").write_text('{"global_step": 3, "log_hist')  # cut off mid-write
     (truncated / CURRICULUM_FILE).write_text("{}")
-    assert last_complete_checkpoint(tmp_path, needs_curriculum=True) == str(tmp_path / "checkpoint-1")
-    assert last_complete_checkpoint(tmp_path / "missing", needs_curriculum=False) is None
+    assert last_complete_checkpoint(tmp_path, required=REQUIRED) == str(tmp_path / "checkpoint-1")
+    assert last_complete_checkpoint(tmp_path / "missing", required=()) is None
 
 
 def small_demo_run(prepared: Path, out: Path, steps: int) -> list[str]:
@@ -47,13 +50,13 @@ def test_sigkill_then_resume_finishes_the_planned_steps(prepared, tmp_path):
         cmd, cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
     )
     deadline = time.time() + 600
-    while not last_complete_checkpoint(out, needs_curriculum=True) and time.time() < deadline and proc.poll() is None:
+    while not last_complete_checkpoint(out, required=REQUIRED) and time.time() < deadline and proc.poll() is None:
         time.sleep(1)
     assert proc.poll() is None, "the run ended before it could be killed"
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     subprocess.run([*cmd, "--resume"], cwd=root, check=True, capture_output=True, timeout=900)
-    final = Path(last_complete_checkpoint(out, needs_curriculum=True))
+    final = Path(last_complete_checkpoint(out, required=REQUIRED))
     state = json.loads((final / "trainer_state.json").read_text())
     assert state["global_step"] == 3 and final.name == "checkpoint-3"
     assert (out / "final" / "model.safetensors").is_file()
@@ -80,11 +83,11 @@ def test_five_kills_at_random_points_still_finish_the_planned_steps(prepared, tm
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
         kills += 1
-        done = last_complete_checkpoint(out, needs_curriculum=True)
+        done = last_complete_checkpoint(out, required=REQUIRED)
         if done:  # every checkpoint the resume would use is whole
             json.loads((Path(done) / "trainer_state.json").read_text())
     subprocess.run(cmd, cwd=root, check=True, capture_output=True, timeout=1200)
-    final = Path(last_complete_checkpoint(out, needs_curriculum=True))
+    final = Path(last_complete_checkpoint(out, required=REQUIRED))
     assert json.loads((final / "trainer_state.json").read_text())["global_step"] == 6 and kills >= 3
     steps = [json.loads(line)["step"] for line in (out / "metrics.jsonl").read_text().splitlines()]
     assert sorted({s for s in steps if s}) == list(range(1, 7))  # the log kept each step once it counted

@@ -9,7 +9,10 @@ space again) and re-raises; a killed one leaves only the hidden folder, removed 
 
 from __future__ import annotations
 
+import json
+import logging
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 
 from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR, rotate_checkpoints
@@ -17,6 +20,8 @@ from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR, rotate_checkpoints
 from rerec.data.atomic import swap_in
 
 STAGING_PREFIX = ".staging-"
+
+logger = logging.getLogger(__name__)
 
 
 class AtomicCheckpoints:
@@ -65,3 +70,29 @@ class AtomicCheckpoints:
 
     def save_extra_state(self, folder: Path) -> None:
         """Write the trainer's own resumable state into the staged checkpoint `folder` (main process only)."""
+
+
+def last_complete_checkpoint(output_dir: Path, required: Sequence[str] = ()) -> str | None:
+    """Newest checkpoint whose save finished: its `trainer_state.json` and each `required` file (a trainer's
+    extra state) parse. Saves are staged and renamed, so this guards folders written another way, e.g. by an
+    older rerec; one that fails is skipped with a warning."""
+    if not output_dir.is_dir():
+        return None
+    folders = sorted(
+        (p for p in output_dir.glob(f"{PREFIX_CHECKPOINT_DIR}-*") if p.name.split("-")[-1].isdigit()),
+        key=lambda p: int(p.name.split("-")[-1]),
+        reverse=True,
+    )
+    for folder in folders:
+        if all(_parses(folder / name) for name in ("trainer_state.json", *required)):
+            return str(folder)
+        logger.warning("skipping %s: its save did not finish", folder)
+    return None
+
+
+def _parses(path: Path) -> bool:
+    try:
+        json.loads(path.read_text())
+    except (OSError, ValueError):
+        return False
+    return True

@@ -13,9 +13,10 @@ from rerec.data.prompts import PromptConfig
 from rerec.presets import resolve_presets
 from rerec.rewards.answer import AnswerReader
 from rerec.rewards.shaping import RewardConfig, build_rewards
+from rerec.training.checkpoints import last_complete_checkpoint
 from rerec.training.config import ModelArguments, ReRecConfig, TrainDataArguments
 from rerec.training.data import load_split
-from rerec.training.trainer import ReRecTrainer, last_complete_checkpoint
+from rerec.training.trainer import ReRecTrainer
 
 logger = logging.getLogger(__name__)
 
@@ -116,7 +117,7 @@ def sft_from_args(argv: list[str], resume: bool = False) -> Path:
 
     data, prompt, model, config = parse_sft_args(argv)
     trainer = build_sft_trainer(data, prompt, model, config)
-    resume_from = last_complete_checkpoint(Path(config.output_dir), False) if resume else None
+    resume_from = last_complete_checkpoint(Path(config.output_dir)) if resume else None
     trainer.train(resume_from_checkpoint=resume_from or config.resume_from_checkpoint)
     return export(trainer, Path(config.output_dir) / "final")
 

@@ -26,7 +26,7 @@ from rerec.data.knowledge_graph import KnowledgeGraph
 from rerec.rewards.accuracy import truth_ids
 from rerec.rewards.answer import AnswerReader
 from rerec.rewards.verifier import StepVerifier
-from rerec.training.checkpoints import AtomicCheckpoints
+from rerec.training.checkpoints import AtomicCheckpoints, last_complete_checkpoint
 from rerec.training.curriculum import CurriculumSampler, CurriculumSettings, DifficultyTracker
 from rerec.training.data import row_titles
 from rerec.training.metrics_log import JsonlMetrics
@@ -214,40 +214,14 @@ class ReRecTrainer(AtomicCheckpoints, GRPOTrainer):
 
     def train(self, resume_from_checkpoint=None, **kwargs):
         if resume_from_checkpoint is True:
-            resume_from_checkpoint = last_complete_checkpoint(Path(self.args.output_dir), self.tracker is not None)
+            required = (CURRICULUM_FILE,) if self.tracker is not None else ()
+            resume_from_checkpoint = last_complete_checkpoint(Path(self.args.output_dir), required)
         if resume_from_checkpoint and self.tracker is not None:
             path = Path(resume_from_checkpoint) / CURRICULUM_FILE
             if path.is_file():
                 self.tracker.load_state_dict(json.loads(path.read_text()))
                 logger.info("curriculum state restored from %s", path)
         return super().train(resume_from_checkpoint=resume_from_checkpoint, **kwargs)
-
-
-def last_complete_checkpoint(output_dir: Path, needs_curriculum: bool) -> str | None:
-    """Newest checkpoint whose save finished. Saves are staged and renamed (`AtomicCheckpoints`); the check of
-    `trainer_state.json` and the curriculum file (present, and parsing) still guards folders written another
-    way, e.g. by an older rerec: one that fails it is skipped, with a warning."""
-    if not output_dir.is_dir():
-        return None
-    folders = sorted(
-        (p for p in output_dir.glob("checkpoint-*") if p.name.split("-")[-1].isdigit()),
-        key=lambda p: int(p.name.split("-")[-1]),
-        reverse=True,
-    )
-    for folder in folders:
-        complete = _parses(folder / "trainer_state.json")
-        if complete and (not needs_curriculum or _parses(folder / CURRICULUM_FILE)):
-            return str(folder)
-        logger.warning("skipping %s: its save did not finish", folder)
-    return None
-
-
-def _parses(path: Path) -> bool:
-    try:
-        json.loads(path.read_text())
-    except (OSError, ValueError):
-        return False
-    return True
 
 
 def _common_prefix(a: list[int], b: list[int]) -> int:
