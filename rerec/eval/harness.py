@@ -104,11 +104,12 @@ def score_answer(answer: Answer, row: dict, k: int, graph: KnowledgeGraph) -> di
     }
 
 
-def held_out_rewards(rows: list[dict], completions: list[str], folder: Path, ds, mode: str) -> list[float]:
+def held_out_rewards(rows: list[dict], completions: list[str], folder: Path, ds, reader: AnswerReader) -> list[float]:
     """The training reward at its defaults (format, NDCG, QAS, and PAS where `rerec prepare` wrote LightGCN
-    embeddings) of each completion: what RL maximises, read on queries it never trained on."""
-    cfg = RewardConfig(mode=mode, pas=(folder / EMBEDDINGS_FILE).is_file())
-    funcs, weights = build_rewards(folder, cfg, ds)
+    embeddings) of each completion: what RL maximises, read on queries it never trained on. `reader` is the
+    evaluation's own, so the catalog's title index is built once."""
+    cfg = RewardConfig(mode=reader.mode, pas=(folder / EMBEDDINGS_FILE).is_file())
+    funcs, weights = build_rewards(folder, cfg, ds, reader)
     columns = {key: [row[key] for row in rows] for key in ("ground_truth", "candidates", "conditions")}
     scores = {func.__name__: func(completions, **columns) for func in funcs}
     return shaped(scores, dict(zip(scores, weights, strict=True)))
@@ -263,7 +264,7 @@ def score_predictions(
     reader = AnswerReader(TitleIndex(ds.catalog), cfg.mode)
     generated = [row for row in rows if "completion" in done[row["id"]]]
     texts = [done[row["id"]]["completion"] for row in generated]
-    values = held_out_rewards(generated, texts, prepared, ds, cfg.mode) if generated else []
+    values = held_out_rewards(generated, texts, prepared, ds, reader) if generated else []
     rewards = dict(zip((row["id"] for row in generated), values, strict=True))
     by_type: dict[str, list[dict]] = defaultdict(list)
     for row in rows:
