@@ -15,7 +15,7 @@ import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
-from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR, rotate_checkpoints
+from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR, rotate_checkpoints, sort_checkpoints
 
 from rerec.data.atomic import swap_in
 
@@ -76,16 +76,9 @@ def last_complete_checkpoint(output_dir: Path, required: Sequence[str] = ()) -> 
     """Newest checkpoint whose save finished: its `trainer_state.json` and each `required` file (a trainer's
     extra state) parse. Saves are staged and renamed, so this guards folders written another way, e.g. by an
     older rerec; one that fails is skipped with a warning."""
-    if not output_dir.is_dir():
-        return None
-    folders = sorted(
-        (p for p in output_dir.glob(f"{PREFIX_CHECKPOINT_DIR}-*") if p.name.split("-")[-1].isdigit()),
-        key=lambda p: int(p.name.split("-")[-1]),
-        reverse=True,
-    )
-    for folder in folders:
-        if all(_parses(folder / name) for name in ("trainer_state.json", *required)):
-            return str(folder)
+    for folder in reversed(sort_checkpoints(str(output_dir))):  # Transformers' order, the one rotation keeps
+        if all(_parses(Path(folder) / name) for name in ("trainer_state.json", *required)):
+            return folder
         logger.warning("skipping %s: its save did not finish", folder)
     return None
 
