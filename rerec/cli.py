@@ -35,6 +35,7 @@ import logging
 import sys
 from pathlib import Path
 
+OVERWRITE_RUN = "start over in an output_dir an earlier run of this command wrote (its checkpoints are deleted)"
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 NO_SPACE = (
     "the disk is full ({}). Free some space or choose another output folder. What rerec finished is whole "
@@ -64,17 +65,17 @@ def _prepare(rest: list[str], as_json: bool) -> int:
     return 0
 
 
-def _train(rest: list[str], resume: bool) -> int:
+def _train(rest: list[str], resume: bool, overwrite: bool) -> int:
     from rerec.training.run import train_from_args
 
-    print(f"trained model in {train_from_args(rest, resume)}")
+    print(f"trained model in {train_from_args(rest, resume, overwrite)}")
     return 0
 
 
-def _sft(rest: list[str], resume: bool) -> int:
+def _sft(rest: list[str], resume: bool, overwrite: bool) -> int:
     from rerec.training.run import sft_from_args
 
-    final = sft_from_args(rest, resume)
+    final = sft_from_args(rest, resume, overwrite)
     print(f"warm-started model in {final}; train on it with --model_name_or_path {final}")
     return 0
 
@@ -92,6 +93,7 @@ def _demo(rest: list[str]) -> int:
 def _eval(rest: list[str]) -> int:
     from trl import TrlParser
 
+    from rerec.data.atomic import check_folder
     from rerec.data.prompts import PromptConfig
     from rerec.eval.harness import EvalConfig, evaluate
     from rerec.training.config import ModelArguments, TrainDataArguments
@@ -99,6 +101,7 @@ def _eval(rest: list[str]) -> int:
 
     parser = TrlParser((TrainDataArguments, PromptConfig, ModelArguments, EvalConfig), prog="rerec eval")
     data, prompt, model_args, cfg = parser.parse_args_and_config(args=rest)
+    check_folder(Path(cfg.output_dir), "eval", reuse=True, inputs=[Path(data.prepared)])  # before the model loads
     model, tokenizer = (None, None) if cfg.baseline or cfg.backend == "vllm" else load_model(model_args)
     name = model_args.model_name_or_path or "smollm2-135m-instruct"
     metrics = evaluate(data, prompt, cfg, name, model, tokenizer, model_args.trust_remote_code)
@@ -124,10 +127,10 @@ def _retention(rest: list[str]) -> int:
     return 0
 
 
-def _report(folders: list[str], out: str, metrics: list[str], title: str) -> int:
+def _report(folders: list[str], out: str, metrics: list[str], title: str, overwrite: bool) -> int:
     from rerec.eval.report import write_report
 
-    path = write_report([Path(f) for f in folders], Path(out), metrics, title)
+    path = write_report([Path(f) for f in folders], Path(out), metrics, title, overwrite)
     print(path.read_text(), end="")
     print(f"report, JSON and plots in {out}")
     return 0
@@ -245,6 +248,7 @@ def build_parser() -> argparse.ArgumentParser:
     prep.add_argument("--json", action="store_true", help="print summary.json")
     train = sub.add_parser("train", help="GRPO/ReRec fine-tuning (--config cpu-demo, or a YAML path)", add_help=False)
     train.add_argument("--resume", action="store_true", help="continue from the last checkpoint in output_dir")
+    train.add_argument("--overwrite", action="store_true", help=OVERWRITE_RUN)
     sub.add_parser("demo", help="the main job: prepare, warm start, ReRec, evaluate, report (~29 min)", add_help=False)
     sub.add_parser("eval", help="generate and score answers on a prepared split, per query type", add_help=False)
     sub.add_parser("retention", help="general-ability probes (format rules, word problems)", add_help=False)
@@ -253,8 +257,10 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--out", required=True, help="folder for report.md, report.json and the plots")
     report.add_argument("--metrics", nargs="+", default=["hit@1", "reward", "format"], help="metrics to tabulate")
     report.add_argument("--title", default="rerec results", help="report heading")
+    report.add_argument("--overwrite", action="store_true", help="replace an earlier `rerec report` folder at --out")
     sft = sub.add_parser("sft", help="supervised warm start on KG-path rationales (--config cpu-sft)", add_help=False)
     sft.add_argument("--resume", action="store_true", help="continue from the last checkpoint in output_dir")
+    sft.add_argument("--overwrite", action="store_true", help=OVERWRITE_RUN)
     data = sub.add_parser("data", help="manage source datasets")
     data.add_argument("action", choices=["fetch"])
     data.add_argument("name", help="dataset to fetch: bookcrossing")
@@ -281,12 +287,12 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     handlers = {
         "prepare": lambda: _prepare(rest, args.json),
-        "train": lambda: _train(rest, args.resume),
-        "sft": lambda: _sft(rest, args.resume),
+        "train": lambda: _train(rest, args.resume, args.overwrite),
+        "sft": lambda: _sft(rest, args.resume, args.overwrite),
         "eval": lambda: _eval(rest),
         "demo": lambda: _demo(rest),
         "retention": lambda: _retention(rest),
-        "report": lambda: _report(args.folders, args.out, args.metrics, args.title),
+        "report": lambda: _report(args.folders, args.out, args.metrics, args.title, args.overwrite),
         "data": lambda: _fetch(args.name),
         "recommend": lambda: _recommend(args),
         "chat": lambda: _chat(args),

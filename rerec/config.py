@@ -26,6 +26,10 @@ class DataConfig:
     out: str | None = field(
         default=None, metadata={"help": "Output folder, written atomically (default: runs/<dataset>)."}
     )
+    overwrite: bool = field(
+        default=False,
+        metadata={"help": "Replace an earlier `rerec prepare` output at --out (other existing folders are refused)."},
+    )
     seed: int = field(default=0, metadata={"help": "Seed for splits, query sampling and candidate order."})
     positive_threshold: float | None = field(
         default=None,

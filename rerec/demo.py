@@ -97,7 +97,7 @@ def run_demo(cfg: DemoConfig) -> str:
     stages.run("evaluate ReRec", (runs / "eval/ReRec/metrics.json").is_file(), lambda: evaluate_model("ReRec"))
     folders = [runs / "eval" / label.replace(" ", "-") for label in evals]
     metrics = ["hit@1", "reward", "format"]  # reward: the training reward on held-out queries
-    report = write_report(folders, Path(cfg.report), metrics, "rerec demo: SmolLM2-135M on ml-100k")
+    report = write_report(folders, Path(cfg.report), metrics, "rerec demo: SmolLM2-135M on ml-100k", overwrite=True)
     logger.info("demo finished in %.1f min; report in %s", (time.perf_counter() - stages.start) / 60, cfg.report)
     return report.read_text() + "\n" + examples(runs / "eval/ReRec", data, prompt)
 

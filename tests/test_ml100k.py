@@ -7,10 +7,18 @@ from rerec.data.validation import DataError
 
 
 def test_counts_match_the_published_dataset(ml100k):
-    assert len(ml100k.catalog) == 1682
-    assert len(ml100k.interactions) == 100_000
+    # 1,682 rows less RecBole's placeholder "unkonwn" (no title, year or genre) and its 9 ratings.
+    assert len(ml100k.catalog) == 1681
+    assert len(ml100k.interactions) == 100_000 - 9
     assert len(ml100k.users) == 943
     assert ml100k.catalog.noun == "movie"
+
+
+def test_placeholder_item_is_dropped_and_counted(ml100k):
+    assert "267" not in ml100k.catalog
+    assert all(item.title != "unkonwn" for item in ml100k.catalog)
+    assert ml100k.dropped["placeholder item without title, year or genre (its ratings go too)"] == 1
+    assert ml100k.dropped["rating of an unknown item"] == 9
 
 
 def test_titles_years_and_quirks(ml100k):

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from rerec.config import DataConfig
-from rerec.data.atomic import atomic_folder
+from rerec.data.atomic import MARKER, atomic_folder, mark
 from rerec.data.dataset import RecDataset
 from rerec.data.prepare import prepare
 
@@ -49,12 +49,13 @@ def test_prepared_folder_round_trips(prepared, ml100k):
 def test_atomic_folder_keeps_the_old_output_on_failure(tmp_path):
     target = tmp_path / "out"
     target.mkdir()
+    mark(target, "prepare")
     (target / "keep.txt").write_text("old")
-    with pytest.raises(RuntimeError), atomic_folder(target) as staging:
+    with pytest.raises(RuntimeError), atomic_folder(target, "prepare", overwrite=True) as staging:
         (staging / "partial.txt").write_text("half")
         raise RuntimeError("killed")
     assert [p.name for p in tmp_path.iterdir()] == ["out"]
-    assert [p.name for p in target.iterdir()] == ["keep.txt"]
+    assert sorted(p.name for p in target.iterdir()) == [MARKER, "keep.txt"]
 
 
 def test_malformed_source_writes_nothing(tmp_path, ml100k_dir):

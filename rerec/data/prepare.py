@@ -10,6 +10,7 @@ Output layout::
       lightgcn.safetensors         LightGCN item/user embeddings (PAS, retrieval), from the file above
       queries/{train,val,test}.parquet  load with datasets.load_dataset("parquet", data_files=...)
       summary.json
+      .rerec-output.json           marks the folder as rerec's, so that `--overwrite` may replace it
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from rerec.config import QUERY_TYPES, DataConfig
-from rerec.data.atomic import atomic_folder
+from rerec.data.atomic import atomic_folder, check_folder
 from rerec.data.dataset import RecDataset, write_interactions
 from rerec.data.queries.generator import QueryGenerator
 from rerec.data.queries.schema import write_queries
@@ -31,6 +32,7 @@ from rerec.rewards.lightgcn import EMBEDDINGS_FILE, LightGCNConfig, train_lightg
 
 logger = logging.getLogger(__name__)
 
+KIND = "prepare"
 SPLITS = ("train", "val", "test")
 TRAIN_INTERACTIONS_FILE = "train_interactions.parquet"
 
@@ -58,6 +60,8 @@ def load_source(cfg: DataConfig) -> RecDataset:
 def prepare(cfg: DataConfig, lightgcn: LightGCNConfig | None = None) -> dict:
     """Run the whole preparation and return the summary written to `summary.json`."""
     lightgcn = lightgcn or LightGCNConfig()
+    # Refused before any work: never replace a folder that is not an earlier prepare output, nor the input.
+    check_folder(Path(cfg.out), KIND, cfg.overwrite, inputs=[Path(cfg.data_dir) if cfg.data_dir else None])
     start = time.perf_counter()
     logger.info("loading %s", cfg.dataset)
     generator = None
@@ -82,7 +86,7 @@ def prepare(cfg: DataConfig, lightgcn: LightGCNConfig | None = None) -> dict:
     }
     train_interactions = ds.interactions.without(held_out)
     summary = summarize(ds, cfg, queries, generator, len(train_interactions))
-    with atomic_folder(Path(cfg.out)) as folder:
+    with atomic_folder(Path(cfg.out), KIND, cfg.overwrite) as folder:
         ds.save(folder)
         write_interactions(train_interactions, folder / TRAIN_INTERACTIONS_FILE)
         if lightgcn.lightgcn and len(train_interactions):

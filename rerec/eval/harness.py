@@ -17,6 +17,7 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from rerec.assets import resolve_model
+from rerec.data.atomic import claim_folder
 from rerec.data.grounding import TitleIndex
 from rerec.data.knowledge_graph import KnowledgeGraph
 from rerec.data.prompts import PromptConfig
@@ -221,8 +222,8 @@ def evaluate(
     """Predict what is missing (the model, or `cfg.baseline`), score everything, write `metrics.json` and
     `metrics.md`; returns the metrics. `trust_remote_code` matters only where the vLLM backend loads the model
     itself."""
+    folder = claim_folder(Path(cfg.output_dir), "eval", reuse=True, inputs=[Path(data.prepared)])
     rows, ds = load_split(data, prompt, cfg.mode, cfg.split)
-    folder = Path(cfg.output_dir)
     settings = {"model": f"baseline:{cfg.baseline}" if cfg.baseline else model_name}
     settings.update({**asdict(data), **asdict(prompt), **asdict(cfg)})
     for key in ("output_dir", "batch_size"):

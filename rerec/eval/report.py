@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from rerec.data.atomic import claim_folder
 from rerec.eval.harness import SETTINGS
 from rerec.machine import machine
 
@@ -164,9 +165,11 @@ def plot(runs: dict[str, list[dict]], metric: str, out: Path) -> None:
     plt.close(fig)
 
 
-def write_report(folders: list[Path], out: Path, metrics: list[str], title: str) -> Path:
+def write_report(folders: list[Path], out: Path, metrics: list[str], title: str, overwrite: bool = False) -> Path:
+    """`report.md`, `report.json` and one plot per metric in `out`; an earlier report there is replaced only with
+    `overwrite`, and any other existing folder is refused."""
     runs = load_runs(folders)
-    out.mkdir(parents=True, exist_ok=True)
+    claim_folder(out, "report", overwrite, inputs=folders)
     (out / "report.md").write_text(markdown(runs, metrics, title))
     summary = {
         metric: {m: {t: vars(c) for t, c in row.items()} for m, row in table(runs, metric)[1].items()}

@@ -16,6 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rerec.data.atomic import claim_folder
+
 TOPICS = ["the ocean", "a city at night", "coffee", "winter", "a library", "trains", "the moon", "gardening"]
 THINGS = ["fruits", "colours", "animals", "countries", "musical instruments", "sports"]
 WORDS = ["river", "light", "quiet", "paper", "green", "window", "stone", "music"]
@@ -136,8 +138,7 @@ def run_retention(cfg: RetentionConfig, model, tokenizer) -> dict:
     result = {name: {"passed": sum(v), "n": len(v), "rate": sum(v) / len(v)} for name, v in passed.items()}
     total = [ok for v in passed.values() for ok in v]
     result["all"] = {"passed": sum(total), "n": len(total), "rate": sum(total) / len(total)}
-    folder = Path(cfg.output_dir)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = claim_folder(Path(cfg.output_dir), "retention", reuse=True)
     (folder / "answers.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
     (folder / "retention.json").write_text(json.dumps(result, indent=2, sort_keys=True))
     return result

