@@ -170,11 +170,14 @@ def _serve(args: argparse.Namespace) -> int:
 
     from rerec.serve.api import ServeConfig, create_app
     from rerec.serve.assistant import Assistant
+    from rerec.serve.transport import uvicorn_config
 
-    cfg = ServeConfig(args.host, args.port, args.max_batch, args.max_queue, args.timeout_s)
+    cfg = ServeConfig(
+        args.host, args.port, args.max_batch, args.max_queue, args.timeout_s, args.read_timeout_s, args.allowed_hosts
+    )
     app = create_app(Assistant.load(_assistant_config(args)), cfg)
-    print(f"rerec serving on http://{cfg.host}:{cfg.port}/ (API docs at /docs)")
-    uvicorn.run(app, host=cfg.host, port=cfg.port, log_level="info")
+    print(f"rerec serving on http://{cfg.host}:{cfg.port}/ (API docs at /docs; Host names answered: {cfg.hosts()})")
+    uvicorn.Server(uvicorn_config(app, cfg.host, cfg.port, cfg.read_timeout_s)).run()
     return 0
 
 
@@ -274,6 +277,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--max_batch", type=int, default=8, help="requests answered by one generate call")
     serve.add_argument("--max_queue", type=int, default=32, help="waiting requests before 503")
     serve.add_argument("--timeout_s", type=float, default=120.0, help="per-request deadline (504)")
+    serve.add_argument(
+        "--read_timeout_s", type=float, default=10.0, help="a request must arrive whole (headers and body) within this"
+    )
+    serve.add_argument(
+        "--allowed_hosts",
+        nargs="+",
+        help="Host header names to answer, e.g. recs.example.org (default: loopback names when bound to loopback)",
+    )
     assets = sub.add_parser("assets", help="locate the embedded model, data and encoder")
     assets.add_argument("--convert-model", action="store_true", help="convert the SmolLM2 GGUF once")
     return parser

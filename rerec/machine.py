@@ -6,6 +6,26 @@ import os
 import platform
 from pathlib import Path
 
+# CPU features that run bfloat16 matmuls natively. Without them PyTorch emulates bf16 on the CPU: measured on a
+# 2-core AMD EPYC (AVX2 only), a 512x576x1536 matmul took 767 ms under bf16 autocast vs 29 ms in fp32.
+NATIVE_BF16_FLAGS = ("avx512_bf16", "amx_bf16", "bf16")
+
+
+def cpu_flags() -> set[str]:
+    """The CPU's feature flags from /proc/cpuinfo (x86 `flags`, Arm `Features`); empty where unreadable."""
+    info = Path("/proc/cpuinfo")
+    if not info.is_file():
+        return set()
+    for line in info.read_text().splitlines():
+        if line.startswith(("flags", "Features")):
+            return set(line.split(":", 1)[1].split())
+    return set()
+
+
+def native_cpu_bf16() -> bool:
+    """Whether this CPU computes bfloat16 natively (else bf16 is many times slower than fp32 here)."""
+    return bool(cpu_flags() & set(NATIVE_BF16_FLAGS))
+
 
 def machine() -> str:
     """CPU model, core count and Python version, e.g. "Intel(R) Xeon(R) Processor, 2 cores, Python 3.11.7"."""

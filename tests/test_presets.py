@@ -29,3 +29,14 @@ def test_train_preset_parses_and_one_flag_trusts_remote_code():
 def test_sft_preset_parses_with_the_trust_flag():
     *_, model, config = parse_sft_args(["--config", "cpu-sft", "--trust_remote_code", "true"])
     assert model.trust_remote_code is True and config.trust_remote_code is True
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_cpu_presets_use_bf16_only_where_the_cpu_has_it(monkeypatch, native):
+    import rerec.training.run as run
+
+    monkeypatch.setattr(run, "native_cpu_bf16", lambda: native)
+    monkeypatch.setattr(run, "_cuda", lambda: False)
+    for parse, preset in ((parse_train_args, "cpu-demo"), (parse_sft_args, "cpu-sft")):
+        config = parse(["--config", preset])[-1]
+        assert config.bf16 is native and config.mixed_precision == ("bf16" if native else "no")

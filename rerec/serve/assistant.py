@@ -46,6 +46,22 @@ ROLE_NOUNS = {
 _SHARING = re.compile(r"\b(both|same|also|too|as well|shares?|shared)\b", re.IGNORECASE)
 
 
+# A character that shows: not white space and not an invisible format character (soft hyphen, zero-width space
+# and joiners, bidi marks, word joiner, BOM), which `str.strip` keeps. Also the API schema's `pattern`, so the
+# published contract and the check are one rule.
+VISIBLE_PATTERN = r"[^\s\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]"
+_VISIBLE = re.compile(VISIBLE_PATTERN)
+
+
+def visible(text: str) -> bool:
+    """Whether `text` has a character that shows; a query without one is empty.
+
+    >>> visible("\u200b \ufeff"), visible("\u200bJaws")
+    (False, True)
+    """
+    return _VISIBLE.search(text) is not None
+
+
 class RequestError(ValueError):
     """A request the assistant cannot answer as asked; the message says what to change."""
 
@@ -165,7 +181,7 @@ class Assistant:
 
     def check(self, request: Request) -> None:
         """Clear errors for requests that cannot be answered, before any model time is spent."""
-        if not isinstance(request.query, str) or not request.query.strip():
+        if not isinstance(request.query, str) or not visible(request.query):
             raise RequestError("the query is empty; ask for something, e.g. 'a 90s crime thriller'")
         if len(request.query) > MAX_QUERY_CHARS:
             raise RequestError(f"the query has {len(request.query)} characters; the limit is {MAX_QUERY_CHARS}")
@@ -173,7 +189,7 @@ class Assistant:
             raise RequestError(f"k={request.k}: ask for 1 to {MAX_K} items")
         user = request.user_id
         if user is not None and user not in self.ds.users and not self.ds.interactions.history(user):
-            raise UnknownUserError(f"unknown user {user!r}: not in {self.cfg.prepared}")
+            raise UnknownUserError(f"unknown user {user!r}: not in the prepared data")  # no server paths
 
     def answer(self, request: Request) -> Response:
         return self.answer_batch([request])[0]

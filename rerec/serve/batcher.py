@@ -46,7 +46,12 @@ class Batcher:
         self.batches: list[int] = []  # sizes of the batches run, for the benchmark and tests
 
     def start(self) -> None:
-        self._task = asyncio.get_running_loop().create_task(self._run())
+        """Start the worker in the running loop. A host that runs the app in a new loop each time (test clients,
+        ASGI without lifespan) gets a new worker and queue there: the old loop's are unusable once it closed."""
+        loop = asyncio.get_running_loop()
+        if self._task is not None and self._task.get_loop() is not loop:
+            self.queue = asyncio.Queue(maxsize=self.queue.maxsize)
+        self._task = loop.create_task(self._run())
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -55,8 +60,8 @@ class Batcher:
 
     async def submit(self, payload: object, timeout_s: float) -> object:
         """The answer to `payload`; `QueueFullError` when the queue is full, `TimeoutError` past the deadline.
-        The worker starts with the first submission when no one started it (an ASGI host without lifespan)."""
-        if self._task is None:
+        The worker starts with the first submission when none runs in this loop (an ASGI host without lifespan)."""
+        if self._task is None or self._task.done() or self._task.get_loop() is not asyncio.get_running_loop():
             self.start()
         future = asyncio.get_running_loop().create_future()
         try:
