@@ -57,3 +57,27 @@ def test_page_renders_items_and_marked_steps(server, tmp_path):
         assert "Error 404: unknown user 'nobody'" in page.inner_text(".error")
         browser.close()
     assert (tmp_path / "page.png").stat().st_size > 10_000
+
+
+def test_page_sends_the_api_key_it_is_given(monkeypatch):
+    sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright (the .ci/run installs it)")
+    if not shutil.which(CHROMIUM):
+        pytest.skip(f"no Chromium at {CHROMIUM}: apt-get install chromium (the .ci/run installs it)")
+    monkeypatch.setenv(API_KEY_ENV, "s3cret")
+    app = create_app(ScriptedAssistant(movie_world(), [ANSWER], num_candidates=4))
+    with background_server(app) as base, sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        page = browser.new_page()
+        page.goto(base)
+        page.fill("#query", "films by the director of Jaws")
+        page.click("#go")
+        page.wait_for_selector(".error")
+        assert "Error 401" in page.inner_text(".error") and "API key" in page.inner_text(".error")
+        page.fill("#apikey", "s3cret")
+        page.click("#go")
+        page.wait_for_selector("#items li")
+        assert page.locator("#items li").count() > 0
+        page.reload()  # the same tab keeps the key for the session (sessionStorage), so the next ask works too
+        assert page.input_value("#apikey") == "s3cret"
+        assert page.evaluate("localStorage.length") == 0
+        browser.close()
