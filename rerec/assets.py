@@ -74,13 +74,21 @@ def minilm_dir() -> Path:
 
 
 def resolve_model(name_or_path: str = DEFAULT_MODEL) -> str:
-    """Turn the default model's name into its converted folder; any other HF id or path passes through."""
+    """Turn the default model's name into its converted folder; any other HF id or path passes through. A name
+    that can only be a path (absolute, `./`, `~`, or more than one `/`; Hub ids are `org/name`) must be a folder:
+    otherwise the error says so, instead of the Hub's "not a valid repository id"."""
     if name_or_path != DEFAULT_MODEL:
-        return name_or_path
+        if _is_path(name_or_path) and not Path(name_or_path).expanduser().is_dir():
+            raise FileNotFoundError(f"model folder not found: {name_or_path}")
+        return str(Path(name_or_path).expanduser()) if name_or_path.startswith("~") else name_or_path
     target = cache_dir() / "models" / DEFAULT_MODEL
     if not (target / "config.json").is_file():
         convert_gguf(smollm2_gguf(), target)
     return str(target)
+
+
+def _is_path(name: str) -> bool:
+    return Path(name).is_absolute() or name.startswith((".", "~")) or name.count("/") > 1 or "\\" in name
 
 
 def convert_gguf(gguf: Path, target: Path) -> Path:

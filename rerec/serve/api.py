@@ -30,9 +30,10 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
-from rerec.serve.assistant import MAX_K, MAX_QUERY_CHARS, VISIBLE_PATTERN, Assistant, NotFoundError, RequestError
+from rerec.serve.assistant import Assistant, NotFoundError, RequestError
 from rerec.serve.assistant import Request as AssistantRequest
 from rerec.serve.batcher import Batcher, QueueFullError
+from rerec.serve.limits import MAX_K, MAX_QUERY_CHARS, VISIBLE_PATTERN
 
 API_KEY_ENV = "REREC_API_KEY"
 MAX_BODY_BYTES = 64 * 1024

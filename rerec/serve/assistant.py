@@ -26,12 +26,11 @@ from rerec.rewards.answer import AnswerReader
 from rerec.rewards.lightgcn import Embeddings
 from rerec.rewards.parsing import segments, step_text
 from rerec.rewards.verifier import StepVerifier
+from rerec.serve.limits import MAX_K, MAX_QUERY_CHARS, visible
 from rerec.serve.retrieval import SOURCES, RetrievalConfig, Retriever, SemanticIndex
 
 logger = logging.getLogger(__name__)
 
-MAX_QUERY_CHARS = 2000
-MAX_K = 50
 VERDICTS = {"verified": "true", "false": "false", "unchecked": "unknown"}
 ROLE_NOUNS = {
     "directed_by": "director",
@@ -44,22 +43,6 @@ ROLE_NOUNS = {
     "publisher": "publisher",
 }
 _SHARING = re.compile(r"\b(both|same|also|too|as well|shares?|shared)\b", re.IGNORECASE)
-
-
-# A character that shows: not white space and not an invisible format character (soft hyphen, zero-width space
-# and joiners, bidi marks, word joiner, BOM), which `str.strip` keeps. Also the API schema's `pattern`, so the
-# published contract and the check are one rule.
-VISIBLE_PATTERN = r"[^\s\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]"
-_VISIBLE = re.compile(VISIBLE_PATTERN)
-
-
-def visible(text: str) -> bool:
-    """Whether `text` has a character that shows; a query without one is empty.
-
-    >>> visible("\u200b \ufeff"), visible("\u200bJaws")
-    (False, True)
-    """
-    return _VISIBLE.search(text) is not None
 
 
 class RequestError(ValueError):
@@ -155,9 +138,11 @@ class Assistant:
     @classmethod
     def load(cls, cfg: AssistantConfig) -> Assistant:
         """Model, catalog, LightGCN embeddings (when the folder has them) and the MiniLM index (when asked)."""
+        from rerec.assets import resolve_model
         from rerec.training.config import ModelArguments
         from rerec.training.run import load_model
 
+        resolve_model(cfg.model_name_or_path)  # a missing model folder is named before anything loads
         folder = Path(cfg.prepared)
         if not (folder / "dataset.json").exists():
             raise FileNotFoundError(f"{folder} is not a prepared folder; run `rerec prepare --out {folder}` first")

@@ -43,6 +43,12 @@ class QueryGenerator:
         self.ds, self.cfg = ds, cfg
         self.graph, self.catalog = ds.graph, ds.catalog
         self.users = [u for u in ds.interactions.users if ds.interactions.positives(u)]
+        if not self.users:  # every query's ground truth is made of liked items: with none, no query exists
+            top = max((r.rating for u in ds.interactions.users for r in ds.interactions.history(u)), default=None)
+            raise ValueError(
+                f"{ds.name}: no interaction reaches the positive threshold {ds.interactions.positive_threshold:g} "
+                f"(highest rating: {top}); lower --positive_threshold"
+            )
         self.positives = {u: ds.interactions.positives(u) for u in self.users}
         self.split = self._assign(sorted(ds.interactions.users), "users")
         hop_relations = cfg.hop_relations if cfg.hop_relations is not None else ds.hop_relations

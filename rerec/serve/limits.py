@@ -1,0 +1,24 @@
+"""What a request may ask, in one light module: the HTTP schema, the assistant and the CLI's argument parser
+check the same limits (the CLI before any model loads)."""
+
+from __future__ import annotations
+
+import re
+
+MAX_QUERY_CHARS = 2000
+MAX_K = 50
+
+# A character that shows: not white space and not an invisible format character (soft hyphen, zero-width space
+# and joiners, bidi marks, word joiner, BOM), which `str.strip` keeps. Also the API schema's `pattern`, so the
+# published contract and the check are one rule.
+VISIBLE_PATTERN = r"[^\s\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]"
+_VISIBLE = re.compile(VISIBLE_PATTERN)
+
+
+def visible(text: str) -> bool:
+    """Whether `text` has a character that shows; a query without one is empty.
+
+    >>> visible("\u200b \ufeff"), visible("\u200bJaws")
+    (False, True)
+    """
+    return _VISIBLE.search(text) is not None
