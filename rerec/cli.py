@@ -65,9 +65,35 @@ def _prepare(rest: list[str], as_json: bool) -> int:
     return 0
 
 
+def _short_help(rest: list[str], command: str) -> bool:
+    """Print rerec's own switches for `train`/`sft --help` (True when printed); `--help-all` becomes the full
+    TRL/Transformers `--help`."""
+    if "--help-all" in rest:
+        rest[rest.index("--help-all")] = "--help"
+        return False
+    if not {"-h", "--help"} & set(rest):
+        return False
+    from trl import GRPOConfig, ModelConfig, SFTConfig
+
+    from rerec.data.prompts import PromptConfig
+    from rerec.rewards.shaping import RewardConfig
+    from rerec.training.config import ReRecConfig, TrainDataArguments, WarmStartConfig
+    from rerec.training.help import short_help
+
+    if command == "train":
+        text = short_help("rerec train", [TrainDataArguments, RewardConfig, PromptConfig], ReRecConfig, GRPOConfig,
+                          ModelConfig)  # fmt: skip
+    else:
+        text = short_help("rerec sft", [TrainDataArguments, PromptConfig], WarmStartConfig, SFTConfig, ModelConfig)
+    print(text, end="")
+    return True
+
+
 def _train(rest: list[str], resume: bool, overwrite: bool) -> int:
     from rerec.training.run import train_from_args
 
+    if _short_help(rest, "train"):
+        return 0
     print(f"trained model in {train_from_args(rest, resume, overwrite)}")
     return 0
 
@@ -75,6 +101,8 @@ def _train(rest: list[str], resume: bool, overwrite: bool) -> int:
 def _sft(rest: list[str], resume: bool, overwrite: bool) -> int:
     from rerec.training.run import sft_from_args
 
+    if _short_help(rest, "sft"):
+        return 0
     final = sft_from_args(rest, resume, overwrite)
     print(f"warm-started model in {final}; train on it with --model_name_or_path {final}")
     return 0

@@ -20,11 +20,11 @@ class DataConfig:
     data_dir: str | None = field(
         default=None,
         metadata={
-            "help": "Folder with the source files (default: the embedded copy for ml-100k; required otherwise)."
+            "help": "Folder with the source files; unset: the embedded copy for ml-100k (required for the others)."
         },
     )
     out: str | None = field(
-        default=None, metadata={"help": "Output folder, written atomically (default: runs/<dataset>)."}
+        default=None, metadata={"help": "Output folder, written atomically; unset: runs/<dataset>."}
     )
     overwrite: bool = field(
         default=False,
@@ -33,7 +33,7 @@ class DataConfig:
     seed: int = field(default=0, metadata={"help": "Seed for splits, query sampling and candidate order."})
     positive_threshold: float | None = field(
         default=None,
-        metadata={"help": "Ratings at or above this are positives (default: the source's own, e.g. 4 of 5 stars)."},
+        metadata={"help": "Ratings at or above this are positives; unset: the source's own (e.g. 4 of 5 stars)."},
     )
     val_fraction: float = field(default=0.1, metadata={"help": "Share of users held out for validation."})
     test_fraction: float = field(default=0.1, metadata={"help": "Share of users held out for test."})
@@ -64,7 +64,7 @@ class DataConfig:
         metadata={"help": "Shares of hard, popular and random negatives (renormalised)."},
     )
     hop_relations: list[str] | None = field(
-        default=None, metadata={"help": "Relations usable for multi-hop hints (default: the source's own list)."}
+        default=None, metadata={"help": "Relations usable for multi-hop hints; unset: the source's own list."}
     )
 
     def __post_init__(self) -> None:

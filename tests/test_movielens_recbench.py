@@ -105,3 +105,29 @@ def test_prepare_recbench_folder_is_test_only_and_needs_no_ratings(tmp_path):
     with pytest.raises(DataError, match="no RecBench\\+ query file"):
         (folder / "DemographicsBasedQuery.json").unlink()
         prepare(DataConfig(dataset="recbench", data_dir=str(folder), out=str(tmp_path / "out2")))
+
+
+def test_recbench_folder_reads_utf8_titles_names_absent_files_and_counts_users(tmp_path, caplog):
+    folder = write_ml1m(tmp_path / "movie")
+    (folder / "ratings.dat").unlink()
+    movies = (folder / "movies.dat").read_text(encoding="latin-1")
+    (folder / "movies.dat").write_text(movies, encoding="utf-8")  # as RecBench+ ships it
+    group = {"group_type": "age", "group": "25-34",
+             "query & ground true": [{"query": "A French romance?", "movie subset": ["Amélie (2001)"]}]}  # fmt: skip
+    (folder / "DemographicsBasedQuery.json").write_text(json.dumps([group]))
+    with caplog.at_level("WARNING"):
+        summary = prepare(DataConfig(dataset="recbench", data_dir=str(folder), out=str(tmp_path / "out")))
+    assert "no ExplicitQuery.json, ImplicitQuery.json, MisinformedQuery.json, InterestBasedQuery.json" in caplog.text
+    assert summary["users"] > 0 and summary["interactions"] == 0
+    catalog = [json.loads(line) for line in (tmp_path / "out" / "catalog.jsonl").read_text().splitlines()]
+    assert any(item["title"].startswith("Amélie") for item in catalog)
+
+
+def test_real_recbench_titles_are_not_garbled():
+    movies = RECBENCH_DIR / "dataset" / "movie" / "movies.dat"
+    if not movies.is_file():
+        pytest.skip(f"no RecBench+ copy at {movies}")
+    from rerec.data.sources.movielens import load_movies
+
+    titles = [item.title for item in load_movies(movies)]
+    assert not [t for t in titles if "Ã" in t or "Â" in t]  # latin-1 read of UTF-8 bytes

@@ -92,15 +92,45 @@ def test_unboxed_or_ungrounded_answers_fall_back_to_retrieval_order_with_a_warni
         assert any(warning in w for w in response.warnings)
 
 
+WRONG_FIRST = (
+    "Step 1: Heat (1995) is a Sci-Fi film from the 1970s.\n"  # both claims false: Heat is 1990s crime
+    "Step 2: Alien (1979) is a Sci-Fi film from the 1970s.\n"
+    "Step 3: Alien (1979) has the same director as Alien (1979).\n"  # a tautology: no evidence
+    "\\boxed{Heat (1995); Alien (1979)}"
+)
+
+
+def test_a_pick_its_own_steps_refute_is_moved_down_and_the_answer_says_why():
+    assistant = ScriptedAssistant(WORLD, [WRONG_FIRST], num_candidates=8)  # the whole catalog: Heat is a candidate
+    response = assistant.answer(Request("a sci-fi film from the 1970s", k=8))
+    titles = [i["title"] for i in response.items]
+    assert titles[0] == "Alien (1979)" and titles[-1] == "Heat (1995)"
+    assert response.items[-1]["refuted"] and not any(i["refuted"] for i in response.items[:-1])
+    assert response.items[-1]["by"][0] == "model"
+    assert response.warnings == [
+        "moved Heat (1995) down: the knowledge graph contradicts what the answer says of it "
+        "(genre: Sci-Fi; decade: 1970s)"
+    ]
+    assert [s["verdict"] for s in response.steps] == ["false", "true", "unknown"]  # the tautology proves nothing
+    kept = ScriptedAssistant(WORLD, [WRONG_FIRST], num_candidates=8, demote_refuted=False)
+    assert kept.answer(Request("a sci-fi film from the 1970s", k=8)).items[0]["title"] == "Heat (1995)"
+
+
+def test_asking_for_more_items_than_were_retrieved_is_said():
+    response = ScriptedAssistant(WORLD, [JAWS_STEPS], num_candidates=4).answer(Request("a film like Jaws", k=9))
+    assert len(response.items) < 9
+    assert any("of the 9 items asked for: only 4 candidates" in w for w in response.warnings)
+
+
 def test_a_false_premise_in_the_query_is_reported():
     assistant = ScriptedAssistant(WORLD, [JAWS_STEPS])
-    wrong = assistant.answer(Request("films by the director of Jaws (the same director as Alien, I think)"))
+    wrong = assistant.answer(Request("films by the director of Jaws (the same director as Alien, I think)", k=3))
     assert wrong.warnings == [
         "the knowledge graph has no director shared by Jaws (1975) and Alien (1979): one of those hints is wrong"
     ]
-    right = assistant.answer(Request("films by the director of both Jaws and Raiders of the Lost Ark"))
+    right = assistant.answer(Request("films by the director of both Jaws and Raiders of the Lost Ark", k=3))
     assert right.warnings == []
-    no_claim = assistant.answer(Request("a film directed like Jaws or Alien"))  # no sharing cue: no premise
+    no_claim = assistant.answer(Request("a film directed like Jaws or Alien", k=3))  # no sharing cue: no premise
     assert no_claim.warnings == []
 
 

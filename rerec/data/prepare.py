@@ -108,7 +108,7 @@ def summarize(ds: RecDataset, cfg: DataConfig, queries: list[dict], gen: QueryGe
         "dataset": ds.name,
         "seed": cfg.seed,
         "catalog_items": len(ds.catalog),
-        "users": len(ds.interactions.users),
+        "users": len(set(ds.users) | set(ds.interactions.users)),  # RecBench+ ships users.dat without ratings
         "interactions": len(ds.interactions),
         "train_interactions": n_train,
         "kg_triples": len(ds.graph),

@@ -27,7 +27,9 @@ class RewardConfig:
     mode: str = field(
         default="candidates", metadata={"help": "'candidates' (pick among 20) or 'open' (whole catalog)."}
     )
-    ndcg_k: int | None = field(default=None, metadata={"help": "NDCG cut-off (default: 1 candidates, 10 open)."})
+    ndcg_k: int | None = field(
+        default=None, metadata={"help": "NDCG cut-off; unset: 1 in candidates mode, 10 in open mode."}
+    )
     format_weight: float = field(default=0.1, metadata={"help": "w_fmt, weight of the ±0.5 format term."})
     format_min_steps: int = field(
         default=0,

@@ -89,6 +89,15 @@ def _find_all(haystack: str, needle: str) -> list[int]:
     return out
 
 
+def verdict_of(claims: Iterable[Claim]) -> str:
+    """The whole step's word from its claims: "false" when any is false, "verified" when there are some and all
+    hold, else "unchecked"."""
+    verdicts = {c.verdict for c in claims}
+    if "false" in verdicts:
+        return "false"
+    return "verified" if verdicts == {"true"} else "unchecked"
+
+
 class StepVerifier:
     """Checks the claims of reasoning steps about a fixed set of items.
 
@@ -137,10 +146,7 @@ class StepVerifier:
     def verdict(self, step: str) -> str:
         """One word for a whole step, as shown to users: "false" when any claim contradicts the graph,
         "verified" when it makes checkable claims and all hold, else "unchecked"."""
-        verdicts = {c.verdict for c in self.claims(step)}
-        if "false" in verdicts:
-            return "false"
-        return "verified" if verdicts == {"true"} else "unchecked"
+        return verdict_of(self.claims(step))
 
     def _mentions(self, text: str, keys: Mapping[str, str]) -> list[tuple[str, int]]:
         """(key, position) of every non-overlapping mention; longer names win over names inside them."""
@@ -168,6 +174,8 @@ class StepVerifier:
         """ "X has the same director as Y": true iff X and Y share an entity under that relation."""
         out = []
         for (first, p1), (second, p2) in zip(items, items[1:], strict=False):
+            if first == second:  # "Jaws has the same director as Jaws": true of anything, evidence of nothing
+                continue
             between = text[p1 + len(self._titles[first]) - 1 : p2]
             if not _SAME.search(between) or _NEGATION.search(between):
                 continue

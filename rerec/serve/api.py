@@ -120,6 +120,9 @@ class Item(BaseModel):
     year: int | None
     score: float
     by: list[str] = Field(description="Who proposed it: the model and/or the retrieval sources")
+    refuted: bool = Field(
+        default=False, description="The answer's own steps claim something of it that the knowledge graph refutes"
+    )
 
 
 class SafeJSONResponse(JSONResponse):

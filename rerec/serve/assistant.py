@@ -25,8 +25,9 @@ from rerec.eval.generation import Generated, generate_batches
 from rerec.rewards.answer import AnswerReader
 from rerec.rewards.lightgcn import Embeddings
 from rerec.rewards.parsing import segments, step_text
-from rerec.rewards.verifier import StepVerifier
+from rerec.rewards.verifier import StepVerifier, verdict_of
 from rerec.serve.limits import MAX_K, MAX_QUERY_CHARS, visible
+from rerec.serve.refutation import refuted_picks, why_demoted
 from rerec.serve.retrieval import SOURCES, RetrievalConfig, Retriever, SemanticIndex
 
 logger = logging.getLogger(__name__)
@@ -78,6 +79,10 @@ class AssistantConfig:
     )
     trust_remote_code: bool = field(
         default=False, metadata={"help": "Run the model repository's own Python. Only for models you trust."}
+    )
+    demote_refuted: bool = field(
+        default=True,
+        metadata={"help": "Move picks whose claims the knowledge graph refutes below every other item, and say so."},
     )
 
     def __post_init__(self) -> None:
@@ -184,7 +189,7 @@ class Assistant:
         for request in requests:
             self.check(request)
         began = time.perf_counter()
-        plans = [self._plan(r) for r in requests]
+        plans = [self.plan(r) for r in requests]
         retrieval_s = (time.perf_counter() - began) / max(len(requests), 1)
         began = time.perf_counter()
         generated = self.generate([plan["messages"] for plan in plans])
@@ -192,7 +197,7 @@ class Assistant:
         out = []
         for request, plan, gen in zip(requests, plans, generated, strict=True):
             began = time.perf_counter()
-            response = self._respond(request, plan, gen.text)
+            response = self.respond(request, plan, gen.text)
             response.timings = {
                 "retrieval_s": retrieval_s,
                 "generation_s": generation_s,
@@ -207,7 +212,8 @@ class Assistant:
         batches = generate_batches(self.model, self.tokenizer, prompts, len(prompts), self.cfg.max_new_tokens)
         return list(itertools.chain.from_iterable(batches))
 
-    def _plan(self, request: Request) -> dict:
+    def plan(self, request: Request) -> dict:
+        """Retrieval and the prompt for `request` (everything before generation)."""
         liked = self.resolve_liked(request.liked)
         found = self.retriever.retrieve(request.query, request.user_id, liked, request.exclude, request.years)
         catalog = self.ds.catalog
@@ -228,39 +234,49 @@ class Assistant:
         messages = [messages[0], *request.history, messages[1]]
         return {"messages": messages, "found": found, "hinted": hinted, "record": record}
 
-    def _respond(self, request: Request, plan: dict, text: str) -> Response:
+    def respond(self, request: Request, plan: dict, text: str) -> Response:
+        """The answer to `request` from the completion `text`: grounded picks fused with retrieval, steps with
+        their verdicts, and picks the steps' refuted claims concern moved below the rest (`demote_refuted`)."""
         found = plan["found"]
         answer = self.reader.read(text, plan["record"]["candidates"])
         picked = list(dict.fromkeys(i for i in answer.ranked if i is not None))
-        items = self._rank(picked, found.candidates, request.k, found.sources)
         verifier = StepVerifier(self.ds.graph, self.ds.catalog, [*plan["hinted"], *found.candidates])
-        steps = []
+        steps, claims = [], []
         for seg in segments(text):
-            claims = verifier.claims(step_text(seg))
-            steps.append(
-                {
-                    "text": seg.text,
-                    "verdict": VERDICTS[verifier.verdict(step_text(seg))],
-                    "facts": [self._fact(c) for c in claims],
-                }
-            )
+            step_claims = verifier.claims(step_text(seg))
+            claims += step_claims
+            facts = [self._fact(c) for c in step_claims]
+            steps.append({"text": seg.text, "verdict": VERDICTS[verdict_of(step_claims)], "facts": facts})
+        refuted = refuted_picks(claims, picked) if self.cfg.demote_refuted else {}
+        items = self._rank(picked, found.candidates, request.k, found.sources, set(refuted))
         warnings = self.premise_warnings(request.query, found.linked)
+        warnings += [why_demoted(item, why, self.ds.catalog, self.ds.graph) for item, why in refuted.items()]
+        if len(items) < request.k:
+            warnings.append(
+                f"{len(items)} of the {request.k} items asked for: only {len(found.candidates)} candidates were "
+                f"retrieved (raise --num_candidates to see more)"
+            )
         if not answer.boxed:
             warnings.append("the model gave no \\boxed{} answer; the list is the retrieval order")
         elif not picked:
             warnings.append("the model's answer names no candidate; the list is the retrieval order")
         return Response(items, steps, warnings, text, found.candidates, {})
 
-    def _rank(self, picked: list[str], candidates: list[str], k: int, sources: dict[str, list[str]]) -> list[dict]:
+    def _rank(
+        self, picked: list[str], candidates: list[str], k: int, sources: dict[str, list[str]], refuted: set[str]
+    ) -> list[dict]:
         """Reciprocal-rank fusion of the model's ranking and the retrieval order, equal weights: the model's
-        first pick always leads; candidates it did not name follow in retrieval order."""
-        model_rank = {item: r for r, item in enumerate(picked)}
+        first pick leads unless refuted; candidates it did not name follow in retrieval order. Refuted picks lose
+        the model's vote and come after every other item."""
+        model_rank = {item: r for r, item in enumerate(i for i in picked if i not in refuted)}
         retrieval_rank = {item: r for r, item in enumerate(candidates)}
         pool = list(dict.fromkeys([*picked, *candidates]))
         scores = {
-            i: (0.5 / (1 + model_rank[i]) if i in model_rank else 0.0) + 0.5 / (1 + retrieval_rank[i]) for i in pool
+            i: (0.5 / (1 + model_rank[i]) if i in model_rank else 0.0)
+            + (0.5 / (1 + retrieval_rank[i]) if i in retrieval_rank else 0.0)
+            for i in pool
         }
-        ranked = sorted(pool, key=lambda i: -scores[i])[:k]
+        ranked = sorted(pool, key=lambda i: (i in refuted, -scores[i]))[:k]
         catalog = self.ds.catalog
         return [
             {
@@ -268,7 +284,8 @@ class Assistant:
                 "title": catalog[i].display_title,
                 "year": catalog[i].year,
                 "score": round(scores[i], 4),
-                "by": (["model"] if i in model_rank else []) + sources.get(i, []),
+                "by": (["model"] if i in model_rank or i in refuted else []) + sources.get(i, []),
+                "refuted": i in refuted,
             }
             for i in ranked
         ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 from rich.console import Console
@@ -28,7 +29,8 @@ def show(response: Response, console: Console) -> None:
     for name, justify in (("#", "right"), ("title", "left"), ("score", "right"), ("from", "left")):
         table.add_column(name, justify=justify)
     for rank, item in enumerate(response.items, start=1):
-        table.add_row(str(rank), item["title"], f"{item['score']:.3f}", ", ".join(item["by"]))
+        by = ", ".join(item["by"]) + (" [red](✗ refuted by the graph)[/red]" if item.get("refuted") else "")
+        table.add_row(str(rank), item["title"], f"{item['score']:.3f}", by)
     console.print(table)
     if response.steps:
         console.print("[bold]reasoning[/bold] (checked against the knowledge graph)")
@@ -42,7 +44,17 @@ def show(response: Response, console: Console) -> None:
     console.print(f"[dim]{timing}[/dim]")
 
 
+def quiet_loading() -> None:
+    """A terminal answer shows the answer: not sentence-transformers' INFO line nor Transformers' weight-loading
+    bars (the spinner already says what is loading). `-v` keeps rerec's own debug logs."""
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+    logging.getLogger("sentence_transformers").setLevel(logging.WARNING)
+
+
 def recommend(cfg: AssistantConfig, request: Request, as_json: bool) -> int:
+    quiet_loading()
     console = Console(stderr=as_json)
     with console.status(f"loading {cfg.model_name_or_path} and {cfg.prepared}"):
         assistant = Assistant.load(cfg)
@@ -61,6 +73,7 @@ def recommend(cfg: AssistantConfig, request: Request, as_json: bool) -> int:
 
 def chat(cfg: AssistantConfig, user_id: str | None, k: int) -> int:
     """A terminal conversation; follow-ups refine the previous answer (see `serve.dialogue`)."""
+    quiet_loading()
     console = Console()
     with console.status(f"loading {cfg.model_name_or_path} and {cfg.prepared}"):
         assistant = Assistant.load(cfg)

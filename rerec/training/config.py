@@ -26,12 +26,14 @@ class ModelArguments(ModelConfig):
 
 @dataclass
 class TrainDataArguments:
-    """Which prepared benchmark to train on."""
+    """Which prepared benchmark, and which of its queries, a command uses (training and evaluation alike)."""
 
     prepared: str = field(default="runs/ml100k", metadata={"help": "Folder written by `rerec prepare`."})
-    query_types: list[str] | None = field(default=None, metadata={"help": f"Train on these types (of {QUERY_TYPES})."})
+    query_types: list[str] | None = field(
+        default=None, metadata={"help": f"Use queries of these types (of {QUERY_TYPES})."}
+    )
     max_queries: int | None = field(
-        default=None, metadata={"help": "Use at most this many training queries, taken round-robin over types."}
+        default=None, metadata={"help": "Use at most this many queries of the split, taken round-robin over types."}
     )
 
     def __post_init__(self) -> None:

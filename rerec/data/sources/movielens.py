@@ -39,10 +39,20 @@ def load_ml1m(folder: Path, positive_threshold: float | None = None, require_rat
     return RecDataset("ml-1m", catalog, graph, interactions, users, (), drops.report())
 
 
+def text_encoding(path: Path) -> str:
+    """UTF-8 when the file decodes as UTF-8 (RecBench+ re-saved MovieLens' files that way: read as latin-1, 50
+    titles came out garbled), else MovieLens' own latin-1. A missing file is reported by the reader."""
+    try:
+        path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return ENCODING
+    return "utf-8"
+
+
 def load_movies(path: Path) -> Catalog:
     """movies.dat: `MovieID::Title (Year)::Genre|Genre`."""
     items, seen = [], set()
-    for line, row in iter_delimited(path, "::", ("item_id", "title", "genres"), ENCODING, header=False):
+    for line, row in iter_delimited(path, "::", ("item_id", "title", "genres"), text_encoding(path), header=False):
         if row["item_id"] in seen:
             raise DataError(path, f"duplicate movie id {row['item_id']!r}", line=line, field_name="MovieID")
         seen.add(row["item_id"])

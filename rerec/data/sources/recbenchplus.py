@@ -53,6 +53,10 @@ def load_recbench_folder(folder: Path) -> tuple[RecDataset, list[dict]]:
     files = sorted(p for p in folder.glob("*.json") if any(stem in p.name for stem in FILE_TYPES))
     if not files:
         raise DataError(folder, f"no RecBench+ query file here; expected names like {list(FILE_TYPES)}")
+    kinds = {query_type_of(p) for p in files}
+    absent = [f"{stem}.json" for stem, kind in FILE_TYPES.items() if kind not in kinds and stem != "UserBasedQuery"]
+    if absent:  # a partial copy is fine, but the user should know which query types it lacks
+        logger.warning("%s: no %s; those query types are left out", folder, ", ".join(absent))
     ds = dataclasses.replace(load_ml1m(folder, require_ratings=False), name="recbench-movie")
     return ds, [record for path in files for record in load_recbench_queries(path, ds.catalog)]
 
