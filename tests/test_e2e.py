@@ -13,4 +13,4 @@ def test_prepare_command_on_the_embedded_default(tmp_path):
     cmd = [sys.executable, "-m", "rerec.cli", "prepare", "--dataset", "ml-100k", "--out", str(out), "--json"]
     summary = json.loads(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout)
     assert summary == json.loads((out / "summary.json").read_text())
-    assert summary["catalog_items"] == 1682 and summary["total_queries"] > 5000
+    assert summary["catalog_items"] == 1681 and summary["total_queries"] > 5000  # less the "unkonwn" placeholder

@@ -97,7 +97,9 @@ def test_baselines_run_through_the_harness(prepared, tmp_path, baseline, mode):
     if baseline == "kg-path" and mode == "candidates":  # follows the true conditions: finds the positive among 5
         assert metrics["explicit"]["hit@1"] == 1.0
     if baseline == "kg-path" and mode == "open":
-        assert metrics["explicit"]["condition_satisfied"] > 0.9
+        # Share of each top 10 meeting every condition; one of the 8 explicit queries (1990s Animation Thriller)
+        # is met by a single film in the whole catalog, so no ranker can reach 1.0 on it.
+        assert metrics["explicit"]["condition_satisfied"] > 0.85
     assert json.loads((tmp_path / mode / "eval_settings.json").read_text())["model"] == f"baseline:{baseline}"
 
 
@@ -132,6 +134,7 @@ def test_vllm_backend_batches_greedy_chat_requests(prepared, tmp_path, monkeypat
     data = TrainDataArguments(prepared=str(prepared), query_types=["explicit"], max_queries=5)
     cfg = EvalConfig(output_dir=str(tmp_path / "ev"), backend="vllm", batch_size=2, max_new_tokens=7)
     model = str(tmp_path / "some-model")
+    (tmp_path / "some-model").mkdir()  # a path that names no folder is refused before vLLM is asked
     metrics = evaluate(data, PromptConfig(max_candidates=5), cfg, model, trust_remote_code=True)
     assert StandInLLM.calls == [("init", model, 0, True)] + [("chat", n, 0.0, 7) for n in (2, 2, 1)]
     assert metrics["all"]["n"] == 5 and metrics["all"]["format"] == 1.0 and metrics["all"]["mean_tokens"] == 3
@@ -144,5 +147,6 @@ def test_vllm_backend_says_how_to_get_vllm(prepared, tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "vllm", None)  # import fails as if not installed
     data = TrainDataArguments(prepared=str(prepared), query_types=["explicit"], max_queries=2)
     cfg = EvalConfig(output_dir=str(tmp_path / "ev"), backend="vllm")
+    (tmp_path / "m").mkdir()
     with pytest.raises(RuntimeError, match="pip install vllm"):
         evaluate(data, PromptConfig(max_candidates=5), cfg, str(tmp_path / "m"))

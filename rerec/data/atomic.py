@@ -84,7 +84,8 @@ def check_folder(
     if found is None:
         raise OutputFolderError(
             f"{folder} exists and was not written by rerec (no {MARKER}); rerec never replaces such a folder: "
-            "choose a new output folder, or move this one away yourself"
+            "choose a new output folder, or move this one away yourself. (A rerec folder from before markers: "
+            f"""echo '{{"kind": "{kind}"}}' > {Path(folder) / MARKER})"""
         )
     if found != kind:
         raise OutputFolderError(f"{folder} holds a rerec {found!r} output, not a {kind!r} one; choose another folder")
