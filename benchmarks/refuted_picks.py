@@ -1,12 +1,17 @@
 """Does the assistant rank first a pick its own reasoning gets wrong? Before and after demoting refuted picks.
 
-The held-out test queries (explicit, implicit, misinformed; round-robin, held-out users) are put to the serving
-assistant (`rerec recommend`'s pipeline: whole-catalog retrieval, prompt, generation, grounding, step
-verification). Each completion is generated once and read twice: with `demote_refuted` off (before) and on
-(after). Reported: the share of answers whose #1 item has a claim the knowledge graph refutes, Hit@1 of the
-final ranked list (a ground-truth item at #1), and the paired difference with a 95% bootstrap interval.
+Two readings of the held-out test queries (explicit, implicit, misinformed; round-robin, held-out users):
+- serving (default): each query is put to the assistant (`rerec recommend`'s pipeline: whole-catalog
+  retrieval, prompt, generation, grounding, step verification); each completion is generated once and read
+  twice, with `demote_refuted` off (before) and on (after);
+- `--eval_dir`: the completions `rerec eval` stored for the same slice (5 shown candidates, one of them right),
+  where Hit@1 means something: before is the model's boxed order, after moves its refuted picks behind the other
+  candidates, as serving does.
+Reported: the share of answers whose #1 item has a claim the knowledge graph refutes, Hit@1 of the final list
+(a ground-truth item at #1), and each paired difference with a 95% bootstrap interval.
 
 python benchmarks/refuted_picks.py --model runs/cpu-demo/final --prepared runs/ml100k --max_queries 90
+python benchmarks/refuted_picks.py --eval_dir runs/eval/ReRec --prepared runs/ml100k --max_queries 90
 """
 
 from __future__ import annotations
@@ -63,6 +68,49 @@ def run(args: argparse.Namespace) -> dict:
     return summarise(records, args)
 
 
+def run_eval_dir(args: argparse.Namespace) -> dict:
+    """The eval harness's stored completions, read as `rerec eval` reads them (the demo's prompt settings)."""
+    import json
+
+    from rerec.data.grounding import TitleIndex
+    from rerec.data.prompts import PromptConfig
+    from rerec.rewards.accuracy import truth_ids
+    from rerec.rewards.answer import AnswerReader
+    from rerec.rewards.parsing import segments, step_text
+    from rerec.rewards.verifier import StepVerifier
+    from rerec.serve.refutation import refuted_picks
+    from rerec.training.config import TrainDataArguments
+    from rerec.training.data import load_split, row_titles
+
+    prompt = PromptConfig(facts=True, max_facts=15, max_candidates=5, facts_by="entity")  # the presets' and demo's
+    data = TrainDataArguments(args.prepared, list(args.types), args.max_queries)
+    rows, ds = load_split(data, prompt, "candidates", args.split)
+    lines = (Path(args.eval_dir) / "predictions.jsonl").read_text().splitlines()
+    done = {record["id"]: record["completion"] for record in map(json.loads, lines)}
+    reader = AnswerReader(TitleIndex(ds.catalog), "candidates")
+    records = []
+    for row in rows:
+        if row["id"] not in done:
+            continue
+        text = done[row["id"]]
+        shown = [c["item_id"] for c in row["candidates"]]
+        picked = list(dict.fromkeys(i for i in reader.read(text, row["candidates"]).ranked if i is not None))
+        verifier = StepVerifier(ds.graph, ds.catalog, row_titles(row))
+        claims = [c for seg in segments(text) for c in verifier.claims(step_text(seg))]
+        refuted = set(refuted_picks(claims, picked))
+        after = [i for i in picked if i not in refuted] + [i for i in shown if i not in picked] + sorted(refuted)
+        truth = truth_ids(row["ground_truth"]) & set(shown)
+        records.append({
+            "type": row["type"],
+            "refuted_first_before": float(bool(picked) and picked[0] in refuted),
+            "refuted_first_after": float(after[0] in refuted),
+            "hit1_before": float(bool(picked) and picked[0] in truth),
+            "hit1_after": float(bool(picked) and after[0] in truth),  # unboxed answers stay misses, as in eval
+            "any_refuted": float(bool(refuted)),
+        })  # fmt: skip
+    return summarise(records, args)
+
+
 def summarise(records: list[dict], args: argparse.Namespace) -> dict:
     def mean(key: str, kind: str | None = None) -> float:
         values = [r[key] for r in records if kind in (None, r["type"])]
@@ -70,7 +118,8 @@ def summarise(records: list[dict], args: argparse.Namespace) -> dict:
 
     kinds = sorted({r["type"] for r in records})
     out = {
-        "model": args.model,
+        "model": args.eval_dir or args.model,
+        "reading": "eval" if args.eval_dir else "serving",
         "prepared": args.prepared,
         "queries": len(records),
         "k": args.k,
@@ -86,9 +135,14 @@ def summarise(records: list[dict], args: argparse.Namespace) -> dict:
 
 def markdown(result: dict) -> str:
     o = result["overall"]
+    how = {
+        "serving": "serving pipeline (whole-catalog retrieval, 10 candidates), one generation read with demotion "
+        "off and on.",
+        "eval": "`rerec eval`'s stored completions (5 shown candidates), the boxed order vs refuted picks moved "
+        "behind the other candidates.",
+    }[result["reading"]]
     lines = [
-        f"Model `{result['model']}`, {result['queries']} held-out test queries of `{result['prepared']}`, serving",
-        "pipeline (whole-catalog retrieval, 10 candidates), one generation read with demotion off and on.",
+        f"Model `{result['model']}`, {result['queries']} held-out test queries of `{result['prepared']}`, {how}",
         "",
         "| | before | after | paired difference, 95% CI |",
         "|---|---|---|---|",
@@ -118,9 +172,10 @@ def main() -> None:
     parser.add_argument("--max_queries", type=int, default=90)
     parser.add_argument("--batch_size", type=int, default=8)
     parser.add_argument("-k", type=int, default=10)
+    parser.add_argument("--eval_dir", help="read this `rerec eval` folder's completions instead of generating")
     parser.add_argument("--name", default="refuted_picks", help="result file name under benchmarks/results/")
     args = parser.parse_args()
-    result = run(args)
+    result = run_eval_dir(args) if args.eval_dir else run(args)
     write_result(args.name, result, markdown(result))
     print(markdown(result))  # noqa: T201
 
