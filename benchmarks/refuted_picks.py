@@ -37,6 +37,18 @@ def paired_interval(before: list[float], after: list[float], seed: int = 0, roun
     return [round(float(np.percentile(means, 2.5)), 4), round(float(np.percentile(means, 97.5)), 4)]
 
 
+def record(kind: str, before: str | None, after: str | None, refuted: set[str], truth: set[str]) -> dict:
+    """One query's row: its #1 item before and after demotion, checked against the refuted picks and the truth."""
+    return {
+        "type": kind,
+        "refuted_first_before": float(before in refuted),
+        "refuted_first_after": float(after in refuted),
+        "hit1_before": float(before in truth),
+        "hit1_after": float(after in truth),
+        "any_refuted": float(bool(refuted)),
+    }
+
+
 def run(args: argparse.Namespace) -> dict:
     rows = read_queries(Path(args.prepared) / "queries" / f"{args.split}.parquet")
     rows = balanced_subset([r for r in rows if r["type"] in args.types], args.max_queries)
@@ -57,14 +69,7 @@ def run(args: argparse.Namespace) -> dict:
             after = assistant.respond(request, plan, gen.text)
             refuted = {i["item_id"] for i in after.items if i["refuted"]}
             first = {name: r.items[0]["item_id"] if r.items else None for name, r in (("b", before), ("a", after))}
-            records.append({
-                "type": row["type"],
-                "refuted_first_before": float(first["b"] in refuted),
-                "refuted_first_after": float(first["a"] in refuted),
-                "hit1_before": float(first["b"] in truth),
-                "hit1_after": float(first["a"] in truth),
-                "any_refuted": float(bool(refuted)),
-            })  # fmt: skip
+            records.append(record(row["type"], first["b"], first["a"], refuted, truth))
     return summarise(records, args)
 
 
@@ -100,14 +105,9 @@ def run_eval_dir(args: argparse.Namespace) -> dict:
         refuted = set(refuted_picks(claims, picked))
         after = [i for i in picked if i not in refuted] + [i for i in shown if i not in picked] + sorted(refuted)
         truth = truth_ids(row["ground_truth"]) & set(shown)
-        records.append({
-            "type": row["type"],
-            "refuted_first_before": float(bool(picked) and picked[0] in refuted),
-            "refuted_first_after": float(after[0] in refuted),
-            "hit1_before": float(bool(picked) and picked[0] in truth),
-            "hit1_after": float(bool(picked) and after[0] in truth),  # unboxed answers stay misses, as in eval
-            "any_refuted": float(bool(refuted)),
-        })  # fmt: skip
+        # An answer with no grounded pick has no #1 either way: it stays a miss, as in `rerec eval`.
+        first, last = (picked[0], after[0]) if picked else (None, None)
+        records.append(record(row["type"], first, last, refuted, truth))
     return summarise(records, args)
 
 

@@ -211,24 +211,22 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _k_value(text: str) -> int:
     """`-k`, checked while parsing: a bad value fails at once, not after the model has loaded."""
-    from rerec.serve.limits import MAX_K
+    from rerec.serve.limits import k_problem
 
     try:
         k = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if not 1 <= k <= MAX_K:
-        raise argparse.ArgumentTypeError(f"{k}: ask for 1 to {MAX_K} items")
+    if k_problem(k):
+        raise argparse.ArgumentTypeError(k_problem(k))
     return k
 
 
 def _query(text: str) -> str:
-    from rerec.serve.limits import MAX_QUERY_CHARS, visible
+    from rerec.serve.limits import query_problem
 
-    if not visible(text):
-        raise argparse.ArgumentTypeError("the query is empty; ask for something, e.g. 'a 90s crime thriller'")
-    if len(text) > MAX_QUERY_CHARS:
-        raise argparse.ArgumentTypeError(f"the query has {len(text)} characters; the limit is {MAX_QUERY_CHARS}")
+    if query_problem(text):
+        raise argparse.ArgumentTypeError(query_problem(text))
     return text
 
 

@@ -26,7 +26,7 @@ from rerec.rewards.answer import AnswerReader
 from rerec.rewards.lightgcn import Embeddings
 from rerec.rewards.parsing import segments, step_text
 from rerec.rewards.verifier import StepVerifier, verdict_of
-from rerec.serve.limits import MAX_K, MAX_QUERY_CHARS, visible
+from rerec.serve.limits import k_problem, query_problem
 from rerec.serve.refutation import refuted_picks, why_demoted
 from rerec.serve.retrieval import SOURCES, RetrievalConfig, Retriever, SemanticIndex
 
@@ -171,12 +171,11 @@ class Assistant:
 
     def check(self, request: Request) -> None:
         """Clear errors for requests that cannot be answered, before any model time is spent."""
-        if not isinstance(request.query, str) or not visible(request.query):
+        if not isinstance(request.query, str):
             raise RequestError("the query is empty; ask for something, e.g. 'a 90s crime thriller'")
-        if len(request.query) > MAX_QUERY_CHARS:
-            raise RequestError(f"the query has {len(request.query)} characters; the limit is {MAX_QUERY_CHARS}")
-        if not 1 <= request.k <= MAX_K:
-            raise RequestError(f"k={request.k}: ask for 1 to {MAX_K} items")
+        problem = query_problem(request.query) or k_problem(request.k)
+        if problem:
+            raise RequestError(problem)
         user = request.user_id
         if user is not None and user not in self.ds.users and not self.ds.interactions.history(user):
             raise UnknownUserError(f"unknown user {user!r}: not in the prepared data")  # no server paths

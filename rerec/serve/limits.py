@@ -22,3 +22,18 @@ def visible(text: str) -> bool:
     (False, True)
     """
     return _VISIBLE.search(text) is not None
+
+
+def query_problem(query: str) -> str | None:
+    """What is wrong with a query, in words for the user, or None: one rule for the CLI's parser and the
+    assistant."""
+    if not visible(query):
+        return "the query is empty; ask for something, e.g. 'a 90s crime thriller'"
+    if len(query) > MAX_QUERY_CHARS:
+        return f"the query has {len(query)} characters; the limit is {MAX_QUERY_CHARS}"
+    return None
+
+
+def k_problem(k: int) -> str | None:
+    """What is wrong with `k` (how many items), or None."""
+    return None if 1 <= k <= MAX_K else f"k={k}: ask for 1 to {MAX_K} items"
