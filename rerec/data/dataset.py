@@ -24,6 +24,7 @@ KG_FILE = "kg.parquet"
 INTERACTIONS_FILE = "interactions.parquet"
 USERS_FILE = "users.jsonl"
 META_FILE = "dataset.json"
+LINKS_FILE = "kg_links.jsonl"
 
 
 @dataclass
@@ -39,6 +40,8 @@ class RecDataset:
         hop_relations (`tuple[str, ...]`): Relations through which a condition can be hinted at via another
             item ("directed by the director of Jaws"): people and companies, not genres.
         dropped (`dict[str, int]`): Rows the loader skipped on purpose, by reason.
+        kg_links (`list[dict]`): How items were joined to an outside graph by title (ml-100k with Wikidata:
+            item, film id, IMDb id, tier); written as `kg_links.jsonl` so every join can be checked.
     """
 
     name: str
@@ -48,6 +51,14 @@ class RecDataset:
     users: Mapping[str, User] = field(default_factory=dict)
     hop_relations: tuple[str, ...] = ()
     dropped: dict[str, int] = field(default_factory=dict)
+    kg_links: list[dict] = field(default_factory=list)
+
+    @property
+    def attribute_relations(self) -> list[str]:
+        """Relations of the item file's own attributes (genre, author ...) plus `decade`: short, readable facts
+        that fit any query, unlike a graph's people and companies."""
+        own = {r for item in self.catalog for r in item.attributes} | {"decade"}
+        return sorted(own & set(self.graph.relations))
 
     def save(self, folder: Path) -> None:
         """Write the dataset's files into an existing folder (the caller makes the write atomic)."""
@@ -75,6 +86,8 @@ class RecDataset:
         )
         write_interactions(self.interactions, folder / INTERACTIONS_FILE)
         _write_jsonl(folder / USERS_FILE, (vars(u) for _uid, u in sorted(self.users.items())))
+        if self.kg_links:
+            _write_jsonl(folder / LINKS_FILE, self.kg_links)
         meta = {
             "name": self.name,
             "noun": self.catalog.noun,
@@ -109,6 +122,7 @@ class RecDataset:
             users=users,
             hop_relations=tuple(meta["hop_relations"]),
             dropped=meta["dropped"],
+            kg_links=_read_jsonl(folder / LINKS_FILE) if (folder / LINKS_FILE).exists() else [],
         )
 
 

@@ -43,7 +43,7 @@ def normalize(title: str) -> str:
     return " ".join(_NON_WORD.sub(" ", text).split())
 
 
-def _keys(title: str) -> set[str]:
+def title_keys(title: str) -> set[str]:
     """Keys a catalog title answers to: itself, without its parenthesised alternative title, and that
     alternative alone ("My Life as a Dog (Mitt liv som hund)" answers to all three)."""
     keys = {normalize(title), normalize(_PAREN.sub("", title))}
@@ -51,7 +51,7 @@ def _keys(title: str) -> set[str]:
     return {k for k in keys if k}
 
 
-def _same_numbers(a: str, b: str) -> bool:
+def same_numbers(a: str, b: str) -> bool:
     """Fuzzy matches must agree on numbers: "toy story 3" is not "toy story", "alien 3" is not "alien"."""
     return _DIGITS.findall(a) == _DIGITS.findall(b)
 
@@ -73,7 +73,7 @@ class TitleIndex:
         self._item_keys: dict[str, set[str]] = {}
         for item in catalog:
             title, _ = split_year(item.title)
-            keys = _keys(title)
+            keys = title_keys(title)
             self._item_keys[item.item_id] = keys
             for key in keys:
                 self._exact.setdefault(key, []).append(item.item_id)
@@ -94,7 +94,7 @@ class TitleIndex:
             return self._pick(exact, year)
         matches = process.extract(key, self._choices, scorer=fuzz.ratio, score_cutoff=self.threshold * 100, limit=5)
         for choice, _score, _index in matches:
-            if _same_numbers(key, choice):
+            if same_numbers(key, choice):
                 return self._pick(self._exact[choice], year)
         return None
 
@@ -104,7 +104,7 @@ class TitleIndex:
             return self._pick(exact, year)
         best, best_score = [], self.threshold * 100
         for cand in candidates:
-            keys = [k for k in self._item_keys.get(cand, ()) if _same_numbers(key, k)]
+            keys = [k for k in self._item_keys.get(cand, ()) if same_numbers(key, k)]
             score = max((fuzz.ratio(key, k) for k in keys), default=0.0)
             if score > best_score:
                 best, best_score = [cand], score

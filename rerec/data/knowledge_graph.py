@@ -31,6 +31,13 @@ def named_entity_id(relation: str, value: str) -> str:
     return f"{relation}:{value}"
 
 
+def entity_kind(entity_id: str) -> str | None:
+    """The kind an entity id names before its colon — `person` in `person:Steven Spielberg`, `genre` in
+    `genre:Drama` — or `None` for ids without one (Freebase MIDs)."""
+    kind, sep, _rest = entity_id.partition(":")
+    return kind if sep else None
+
+
 def decade_of(year: int) -> str:
     return f"{year // 10 * 10}s"
 
@@ -47,13 +54,19 @@ class KnowledgeGraph:
         self.entity_names: dict[str, str] = dict(entity_names or {})
         attrs: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
         items: dict[tuple[str, str], set[str]] = defaultdict(set)
+        by_entity: dict[str, set[str]] = defaultdict(set)
         for t in triples:
             attrs[t.item_id][t.relation].add(t.entity_id)
             items[(t.relation, t.entity_id)].add(t.item_id)
+            by_entity[t.entity_id].add(t.relation)
         # Frozen once here so look-ups hand out the stored sets instead of copying them on every call.
         self._attrs = {i: {r: frozenset(es) for r, es in rels.items()} for i, rels in attrs.items()}
         self._items = {key: frozenset(ids) for key, ids in items.items()}
         self._relations = sorted({rel for (rel, _ent) in self._items})
+        self._relations_of = {ent: tuple(sorted(rels)) for ent, rels in by_entity.items()}
+        self._kinds: dict[str, set[str | None]] = defaultdict(set)
+        for rel, ent in self._items:
+            self._kinds[rel].add(entity_kind(ent))
         self._entities_of: dict[str, list[str]] = {}
         for rel, ent in sorted(self._items):
             self._entities_of.setdefault(rel, []).append(ent)
@@ -105,6 +118,14 @@ class KnowledgeGraph:
 
     def items_with(self, relation: str, entity_id: str) -> frozenset[str]:
         return self._items.get((relation, entity_id), _EMPTY)
+
+    def relations_of(self, entity_id: str) -> tuple[str, ...]:
+        """The relations under which some item has `entity_id` (a person: directed_by, starring ...)."""
+        return self._relations_of.get(entity_id, ())
+
+    def takes(self, relation: str, kind: str | None) -> bool:
+        """Whether `relation` links entities of `kind` (`entity_kind`): a studio cannot direct a film."""
+        return kind in self._kinds.get(relation, ())
 
     def has(self, item_id: str, relation: str, entity_id: str) -> bool:
         return entity_id in self._attrs.get(item_id, {}).get(relation, ())

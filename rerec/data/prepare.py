@@ -4,6 +4,7 @@ Output layout::
 
     OUT/
       dataset.json  catalog.jsonl  entities.jsonl  kg.parquet  users.jsonl
+      kg_links.jsonl               items joined to an outside graph by title (ml-100k + Wikidata), to check
       interactions.parquet         all interactions
       train_interactions.parquet   minus the (user, item) pairs that are ground truth of val/test queries;
                                    LightGCN and every collaborative baseline train on this file only
@@ -43,7 +44,7 @@ def load_source(cfg: DataConfig) -> RecDataset:
     if cfg.dataset == "ml-100k":
         from rerec.data.sources.ml100k import load_ml100k
 
-        return load_ml100k(data_dir, cfg.positive_threshold)
+        return load_ml100k(data_dir, cfg.positive_threshold, cfg.kg or "wikidata")
     if cfg.dataset == "ml-1m":
         from rerec.data.sources.movielens import load_ml1m
 
@@ -113,6 +114,7 @@ def summarize(ds: RecDataset, cfg: DataConfig, queries: list[dict], gen: QueryGe
         "train_interactions": n_train,
         "kg_triples": len(ds.graph),
         "kg_relations": ds.graph.relations,
+        **kg_coverage(ds),
         "dropped_rows": ds.dropped,
         "split_users": dict(sorted(Counter(gen.split.values()).items())) if gen else {},
         "queries": {t: {s: sum(q["split"] == s for q in qs) for s in SPLITS} for t, qs in by_type.items()},
@@ -125,6 +127,18 @@ def summarize(ds: RecDataset, cfg: DataConfig, queries: list[dict], gen: QueryGe
         "facts_per_query": {t: _stats([len(q["facts"]) for q in qs]) for t, qs in by_type.items()},
         "candidates": cfg.num_candidates,
         "negative_mix": dict(zip(("hard", "popular", "random"), cfg.negative_mix, strict=True)),
+    }
+
+
+def kg_coverage(ds: RecDataset) -> dict[str, float]:
+    """Shares of the catalog's items, and of all ratings, whose item has at least one hop-relation fact (a
+    person or company): what the graph adds beyond the item file's own attributes."""
+    covered = {i for i in ds.catalog.ids if any(ds.graph.entities(i, r) for r in ds.hop_relations)}
+    rated = ds.interactions.popularity()  # ratings per item
+    total = sum(rated.values())
+    return {
+        "kg_coverage_items": round(len(covered) / len(ds.catalog), 4) if len(ds.catalog) else 0.0,
+        "kg_coverage_ratings": round(sum(rated.get(i, 0) for i in covered) / total, 4) if total else 0.0,
     }
 
 

@@ -1,22 +1,27 @@
 """Step verifier: which (item, relation, entity) claims a reasoning step makes, and whether the graph agrees.
 
-It reads the claims the prompt format makes easy to state — "Jaws (1975) was directed by m.0bln8",
+It reads the claims the prompt format makes easy to state — "Jaws (1975) was directed by Steven Spielberg",
 "Alien (1979) is a Sci-Fi film", "Heat (1995) is from the 1990s", "X has the same director as Y" — about the
-items the query knows (candidates and hinted items). A claim is `true` when the graph has it, `false` when
-the graph knows the item's entities under that relation and this one is not among them, and `unknown` when
-the graph says nothing about the item under that relation (an incomplete graph is no evidence). Negated
-sentences make no claim. RAAE penalises steps with a false claim; serving shows the verdicts.
+items the query knows (candidates and hinted items). Any named entity of the graph can be claimed ("Jaws was
+directed by James Cameron" is false even when no candidate involves Cameron); an unnamed one (a Freebase MID)
+only through the facts the prompt showed. Genres and decades carry their relation in their id; for people and
+companies the words between title and name say it ("directed", "stars"), among the relations that take that
+kind of entity (a studio directs nothing). A claim is `true` when the graph has it, `false` when the graph
+knows the item's entities under that relation and this one is not among them, and `unknown` when the graph
+says nothing about the item under that relation (an incomplete graph is no evidence). Negated sentences make
+no claim. RAAE penalises steps with a false claim; serving shows the verdicts.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from rerec.data.catalog import Catalog
 from rerec.data.grounding import normalize, split_year
-from rerec.data.knowledge_graph import KnowledgeGraph
+from rerec.data.knowledge_graph import KnowledgeGraph, entity_kind
 
 # Words that tie a relation to a claim. Genre and decade claims need none: their entity names say it.
 RELATION_WORDS: dict[str, tuple[str, ...]] = {
@@ -28,6 +33,8 @@ RELATION_WORDS: dict[str, tuple[str, ...]] = {
     "production_company": ("studio", "company", "made"),
     "author": ("written", "author", "wrote", "by"),
     "publisher": ("published", "publisher"),
+    "language": ("language", "spoken", "in"),
+    "country": ("country", "from", "made in", "produced in"),
 }
 SELF_EVIDENT = ("genre", "decade")
 # How rerec itself words a fact (warm-start rationales, tests); the verifier reads these and looser phrasings.
@@ -40,6 +47,8 @@ STATEMENTS: dict[str, str] = {
     "production_company": "{title} was made by the studio {entity}.",
     "author": "{title} was written by {entity}.",
     "publisher": "{title} was published by {entity}.",
+    "language": "{title} is in {entity}.",
+    "country": "{title} was made in {entity}.",
     "genre": "{title} is a {entity} title.",
     "decade": "{title} is from the {entity}.",
 }
@@ -81,12 +90,49 @@ def norm_text(text: str) -> str:
     return " " + " ".join(re.sub(r"[^\w]+", " ", text.casefold()).split()) + " "
 
 
-def _find_all(haystack: str, needle: str) -> list[int]:
-    out, start = [], haystack.find(needle)
-    while start >= 0:
-        out.append(start)
-        start = haystack.find(needle, start + 1)
+class PhraseIndex:
+    """Phrases in `norm_text` form, indexed by their first word, so that finding which of ~15,000 names a step
+    mentions costs one dictionary look-up per word of the step rather than one scan per name."""
+
+    def __init__(self, phrases: Mapping[str, str]):
+        self._by_first: dict[str, list[tuple[str, str]]] = {}
+        for key, phrase in phrases.items():
+            words = phrase.split()
+            if words:
+                self._by_first.setdefault(words[0], []).append((phrase, key))
+
+    def hits(self, text: str) -> list[tuple[int, int, str]]:
+        """`(position, -length, key)` of every occurrence in `text` (a `norm_text`), overlaps included."""
+        out = []
+        for word in re.finditer(r" (\S+)", text):
+            for phrase, key in self._by_first.get(word[1], ()):
+                if text.startswith(phrase, word.start()):
+                    out.append((word.start(), -len(phrase), key))
+        return out
+
+
+def _non_overlapping(hits: Iterable[tuple[int, int, str]]) -> list[tuple[str, int]]:
+    """(key, position) of each mention, first and then longest first: "Steven Spielberg" over "Steven"."""
+    out, end = [], -1
+    for pos, neg_len, key in sorted(hits):
+        if pos >= end:
+            out.append((key, pos))
+            end = pos - neg_len - 1
     return out
+
+
+@functools.lru_cache(maxsize=4)
+def _named_entities(graph: KnowledgeGraph) -> tuple[dict[str, str], PhraseIndex]:
+    """Every named entity a step may claim (people, studios, genres ...), built once per graph."""
+    relations = set(RELATION_WORDS) | set(SELF_EVIDENT)
+    texts = {
+        e: norm_text(name)
+        for r in graph.relations
+        if r in relations
+        for e in graph.entities_of(r)
+        if (name := graph.name(e))
+    }
+    return texts, PhraseIndex(texts)
 
 
 def verdict_of(claims: Iterable[Claim]) -> str:
@@ -105,31 +151,30 @@ class StepVerifier:
         graph (`KnowledgeGraph`): The facts.
         catalog (`Catalog`): Titles of the items.
         items (`Iterable[str]`): The items a step may talk about (candidates, hinted items).
-        labels (`Mapping[str, str]`, *optional*): Entity id -> how the prompt wrote it; default: the entity's
-            name, else its id.
     """
 
-    def __init__(
-        self, graph: KnowledgeGraph, catalog: Catalog, items: Iterable[str], labels: Mapping[str, str] | None = None
-    ):
+    def __init__(self, graph: KnowledgeGraph, catalog: Catalog, items: Iterable[str]):
         self.graph = graph
         self.items = [i for i in dict.fromkeys(items) if i in catalog]
         self._titles = {i: title_key(catalog[i].title) for i in self.items}
-        # Named attributes (genres, decades) can be claimed of any item; other entities are reachable only
-        # through the facts the prompt showed, i.e. the known items' own entities.
-        entities = {e for i in self.items for r in RELATION_WORDS for e in graph.entities(i, r)}
-        entities.update(e for r in SELF_EVIDENT for e in graph.entities_of(r))
-        labels = dict(labels or {})
-        self._entities = {e: norm_text(labels.get(e) or graph.name(e) or e) for e in entities}
+        self._title_index = PhraseIndex(self._titles)
+        named, self._named_index = _named_entities(graph)
+        # Unnamed entities (MIDs) are written by id, and only the known items' own ones appear in the prompt.
+        unnamed = {
+            e: norm_text(e) for i in self.items for r in RELATION_WORDS for e in graph.entities(i, r) if e not in named
+        }
+        self._unnamed_index = PhraseIndex(unnamed)
+        self._entities = {**named, **unnamed}
 
     def claims(self, step: str) -> list[Claim]:
         text = norm_text(step)
-        items = self._mentions(text, self._titles)
+        items = _non_overlapping(self._title_index.hits(text))
         if not items:
             return []
         spans = [(p, p + len(self._titles[i]) - 1, i) for i, p in items]
         out = []
-        for entity, pos in self._mentions(text, self._entities):
+        mentioned = _non_overlapping(self._named_index.hits(text) + self._unnamed_index.hits(text))
+        for entity, pos in mentioned:
             if any(start <= pos < end for start, end, _i in spans):
                 continue  # a word inside a title ("Man of Mystery") is not a genre claim
             before = [(end, item) for _start, end, item in spans if end <= pos]
@@ -148,22 +193,16 @@ class StepVerifier:
         "verified" when it makes checkable claims and all hold, else "unchecked"."""
         return verdict_of(self.claims(step))
 
-    def _mentions(self, text: str, keys: Mapping[str, str]) -> list[tuple[str, int]]:
-        """(key, position) of every non-overlapping mention; longer names win over names inside them."""
-        found = sorted(((pos, -len(k), key) for key, k in keys.items() if k.strip() for pos in _find_all(text, k)))
-        out, end = [], -1
-        for pos, neg_len, key in found:
-            if pos >= end:
-                out.append((key, pos))
-                end = pos - neg_len - 1
-        return out
-
     def _relations_of(self, entity: str, span: str) -> list[str]:
-        relation = entity.split(":", 1)[0]
-        if relation in SELF_EVIDENT:
-            return [relation]
-        # An unnamed entity's relation comes from the words between the item and the entity.
-        return [r for r, words in RELATION_WORDS.items() if any(f" {w} " in span for w in words)][:1]
+        kind = entity_kind(entity)
+        if kind in SELF_EVIDENT:
+            return [kind]
+        # Otherwise the words between the item and the entity say the relation, among those taking its kind.
+        return [
+            r
+            for r, words in RELATION_WORDS.items()
+            if self.graph.takes(r, kind) and any(f" {w} " in span for w in words)
+        ][:1]
 
     def _verdict(self, item: str, relation: str, entity: str) -> str:
         if self.graph.has(item, relation, entity):

@@ -218,8 +218,9 @@ class Assistant:
         catalog = self.ds.catalog
         hinted = list(dict.fromkeys([*found.linked, *liked]))
         relations = set(self.retriever.mentioned_relations(request.query)) or set(self.ds.hop_relations)
-        relations |= {r for r in self.ds.graph.relations if self.ds.graph.is_named(r)}
+        relations |= set(self.ds.attribute_relations)
         key_entities = {e for i in hinted for r in relations for e in self.ds.graph.entities(i, r)}
+        key_entities |= set(self.retriever.mentioned_attributes(request.query, found.linked))
         query = request.query.strip()
         if liked:
             query += " I liked " + "; ".join(catalog[i].display_title for i in liked) + "."

@@ -6,9 +6,12 @@ down to the prompt's candidate count:
 
 - **graph**: items the request names (entity linking through the grounding index) and their knowledge-graph
   neighbours through people and companies ("starring the lead of Cast Away" → Tom Hanks's other films);
-- **attributes**: items carrying the named attributes the request mentions (genres, "90s");
+- **attributes**: items carrying the named attributes the request mentions (genres, "90s", "French") or the
+  people and studios it names, in full, by surname or misspelt ("by Spielberg", `rerec.serve.names`) — through
+  the role it says ("directed by") when it says one;
 - **taste**: LightGCN scores for a known user, or for the mean of the items the user says they liked;
-- **semantic**: MiniLM cosine of the request against each item's text (title, genres, decade);
+- **semantic**: MiniLM cosine of the request against each item's text (title and named attributes: genres,
+  decade, people, studios);
 - **popular**: the most-liked items, so a vague request still gets a list.
 
 Items the request names are hints, not answers: they are kept out of the candidates (their facts still reach
@@ -32,6 +35,7 @@ from rerec.data.grounding import TitleIndex
 from rerec.eval.baselines import item_text
 from rerec.rewards.lightgcn import Embeddings
 from rerec.rewards.verifier import RELATION_WORDS
+from rerec.serve.names import NameFinder
 
 logger = logging.getLogger(__name__)
 
@@ -131,12 +135,14 @@ class Retriever:
         self.popular = sorted(ds.catalog.ids, key=lambda i: -likes.get(i, 0))
         self.likes = likes
         self.named = self._named_attributes()
+        self.names = NameFinder(ds.graph, ds.hop_relations)
 
     def _named_attributes(self) -> dict[str, str]:
-        """Folded attribute name -> entity id, for the readable attributes (genres, decades, authors)."""
+        """Folded attribute name -> entity id, for the readable attributes other than people and companies
+        (genres, decades, languages; `self.names` finds those)."""
         out = {}
         for relation in self.ds.graph.relations:
-            if self.ds.graph.is_named(relation):
+            if self.ds.graph.is_named(relation) and relation not in self.ds.hop_relations:
                 for entity in self.ds.graph.entities_of(relation):
                     name = self.ds.graph.name(entity)
                     if name:
@@ -163,7 +169,7 @@ class Retriever:
         banned.update(copy for item in list(banned) for copy in self._copies(item))
         proposals = {
             "graph": lambda: self.neighbours([*linked, *liked], self.mentioned_relations(query)),
-            "attributes": lambda: self.by_attributes(query),
+            "attributes": lambda: self.by_attributes(query, linked),
             "taste": lambda: self.by_taste(user_id, [*liked, *linked]),
             "semantic": lambda: self.by_text(query),
         }
@@ -209,25 +215,32 @@ class Retriever:
                     shared.update(i for i in graph.items_with(relation, entity) if i != item)
         return sorted(shared, key=lambda i: (-shared[i], -self.likes.get(i, 0), self.position[i]))[:limit]
 
-    def mentioned_attributes(self, query: str) -> list[str]:
-        """Entity ids of the named attributes a request mentions: "a 90s comedy" -> decade 1990s, genre Comedy."""
+    def mentioned_attributes(self, query: str, linked: Sequence[str] = ()) -> list[str]:
+        """Entity ids of the named attributes, people and studios a request mentions: "a 90s comedy" -> decade
+        1990s, genre Comedy; "something by Spielberg" -> Steven Spielberg. Words of the titles it names
+        (`linked` items) are not read as surnames."""
         text = f" {_words(query)} "
         found = [entity for name, entity in self.named.items() if name and f" {name} " in text]
         for century, tens, short in _DECADE.findall(query):
             decade = f"{century or ('20' if short in '012' else '19')}{tens or short}0s"
             if decade in self.named:
                 found.append(self.named[decade])
+        title_words = {w for i in linked for w in _words(self.ds.catalog[i].title).split()}
+        found += self.names.find(query, ignore=title_words)
         return list(dict.fromkeys(found))
 
-    def by_attributes(self, query: str, limit: int = 50) -> list[str]:
-        """Items with the most of the mentioned attributes (all of them first), then popularity, then catalog order."""
-        wanted = self.mentioned_attributes(query)
+    def by_attributes(self, query: str, linked: Sequence[str] = (), limit: int = 50) -> list[str]:
+        """Items with the most of the mentioned attributes (all of them first), then popularity, then catalog
+        order. A person counts through the roles the request names ("directed by Spielberg"), else any role."""
+        wanted = self.mentioned_attributes(query, linked)
         if not wanted:
             return []
+        said = set(self.mentioned_relations(query))
         hits = Counter()
         for entity in wanted:
-            relation = entity.split(":", 1)[0]
-            hits.update(self.ds.graph.items_with(relation, entity))
+            roles = self.ds.graph.relations_of(entity)
+            roles = [r for r in roles if r in said] or roles
+            hits.update(set().union(*(self.ds.graph.items_with(r, entity) for r in roles)))
         return sorted(hits, key=lambda i: (-hits[i], -self.likes.get(i, 0), self.position[i]))[:limit]
 
     def by_taste(self, user_id: str | None, items: Sequence[str], limit: int = 50) -> list[str]:

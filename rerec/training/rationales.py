@@ -8,6 +8,7 @@ the right item is left to RL.
 
 from __future__ import annotations
 
+from rerec.data.queries.templates import role_noun
 from rerec.rewards.verifier import state
 
 
@@ -23,11 +24,12 @@ def rationale(record: dict, titles: dict[str, str]) -> str:
         label = _label(cond)
         for via in cond["via_items"]:
             steps.append(state(titles[via], cond["relation"], label) or f"{titles[via]}: {cond['relation']} {label}.")
+        role, hinted = role_noun(cond["relation"]), titles[cond["via_items"][0]] if cond["via_items"] else None
         for false_via in cond["false_via_items"]:
             wrong = state(titles[false_via], cond["relation"], _label(cond, "false_entity"))
-            steps.append(
-                f"{wrong} So that hint is wrong; I keep the {cond['relation']} of {titles[cond['via_items'][0]]}."
-            )
+            steps.append(f"{wrong} So that hint is wrong; I keep the {role} of {hinted}.")
+        if cond["false_entity"] and not cond["false_via_items"] and hinted:  # the hint named the wrong entity
+            steps.append(f"{_label(cond, 'false_entity')} is not the {role} of {hinted}, so that hint is wrong.")
         steps.append(state(positive, cond["relation"], label) or f"{positive}: {cond['relation']} {label}.")
     if not record["conditions"]:
         facts = [f for f in record["facts"] if f["item_id"] == record["positive_id"]][:3]

@@ -10,6 +10,9 @@ from dataclasses import dataclass
 from rerec.data.knowledge_graph import KnowledgeGraph
 
 POPULAR_POOL = 200
+# A named fact is listed only when the item has at most this many entities under its relation: a film's genres,
+# director, writers, but not its 20-name cast list (the cast members that link items still appear).
+MAX_LISTED = 6
 
 
 @dataclass(frozen=True)
@@ -82,8 +85,9 @@ def facts_block(
     """The graph triples a reasoner needs for this query.
 
     Keeps, for the given items and relations, every triple whose entity is a key entity (a condition's true or
-    false entity), is named (genre, decade, author) or is shared by at least two of the items — a triple whose
-    entity appears once links nothing and would only lengthen the prompt.
+    false entity), is shared by at least two of the items, or is named in a short list (genre, decade, author,
+    director: `MAX_LISTED`) — an unnamed entity that appears once links nothing and would only lengthen the
+    prompt, as would a whole cast list.
     """
     rows = [(i, r, e) for i in dict.fromkeys(items) for r in sorted(relations) for e in sorted(graph.entities(i, r))]
     shared = Counter(e for _i, _r, e in rows)
@@ -91,5 +95,5 @@ def facts_block(
     return [
         {"item_id": i, "relation": r, "entity_id": e, "entity_name": graph.name(e)}
         for i, r, e in rows
-        if e in keys or graph.name(e) is not None or shared[e] >= 2
+        if e in keys or shared[e] >= 2 or (graph.name(e) is not None and len(graph.entities(i, r)) <= MAX_LISTED)
     ]

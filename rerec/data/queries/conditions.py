@@ -4,7 +4,12 @@ A query is a set of 1-4 `(relation, entity)` conditions read off one item the so
 truth is every item in that user's positives that satisfies all conditions. Implicit conditions name no
 entity: they point at it through other items ("the director of Jaws (1975)"), chosen so that the hint
 identifies exactly one entity. A misinformed condition adds a false hint — an item that does *not* share the
-entity — and records what that hint would wrongly point to.
+entity, or the name of another entity ("..., James Cameron") — and records what the hint wrongly points to.
+
+Only *fair* entities become conditions (`EntityRule`): one linked to at least `min_items` catalog items — a
+person or studio with several films is one a user can ask about and a model can know, where a one-off credit
+(a crew member in an alphabetical cast list) is trivia — and to at most `max_share` of the catalog, since a
+condition nearly everything meets ("in English", "from the 1990s" in ml-100k) selects nothing.
 """
 
 from __future__ import annotations
@@ -17,6 +22,14 @@ from rerec.data.knowledge_graph import KnowledgeGraph
 
 MAX_VIA_TRIES = 40
 MAX_HARD_FANOUT = 5000
+
+
+@dataclass(frozen=True)
+class EntityRule:
+    """Which entities may be a condition (see the module docstring)."""
+
+    min_items: int = 3
+    max_share: float = 0.5
 
 
 @dataclass(frozen=True, order=True)
@@ -62,30 +75,51 @@ class Condition:
 class ConditionSampler:
     """Draws condition sets for one dataset; holds the look-ups that every draw reuses."""
 
-    def __init__(self, graph: KnowledgeGraph, catalog_ids: Sequence[str], hop_relations: Sequence[str]):
+    def __init__(
+        self,
+        graph: KnowledgeGraph,
+        catalog_ids: Sequence[str],
+        hop_relations: Sequence[str],
+        rule: EntityRule | None = None,
+    ):
         self.graph = graph
         self.named = {r for r in graph.relations if graph.is_named(r)}
         self.hop_relations = set(hop_relations) & set(graph.relations)
+        rule = rule or EntityRule()
+        most = rule.max_share * len(catalog_ids)
+        self.fair = {
+            (r, e)
+            for r in graph.relations
+            for e in graph.entities_of(r)
+            if rule.min_items <= len(graph.items_with(r, e)) <= most
+        }
         # Items with exactly one entity under a relation can carry an unambiguous false hint.
         self.single_valued: dict[str, list[str]] = {
-            r: [i for i in catalog_ids if len(graph.entities(i, r)) == 1] for r in sorted(self.hop_relations)
+            r: [
+                i
+                for i in catalog_ids
+                if len(graph.entities(i, r)) == 1 and (r, next(iter(graph.entities(i, r)))) in self.fair
+            ]
+            for r in sorted(self.hop_relations)
         }
 
+    def _usable(self, anchor: str, relations: set[str]) -> list[tuple[str, str]]:
+        return sorted(a for a in self.graph.attributes(anchor) if a[0] in relations and a in self.fair)
+
     def explicit(self, anchor: str, n: int, rng: random.Random) -> list[Condition] | None:
-        attrs = sorted(a for a in self.graph.attributes(anchor) if a[0] in self.named)
+        attrs = self._usable(anchor, self.named)
         if len(attrs) < n:
             return None
-        return sorted(Condition(r, e) for r, e in rng.sample(attrs, n))
+        return sorted(Condition(r, e) for r, e in _spread(attrs, n, rng))
 
     def implicit(
         self, anchor: str, n: int, exclude: set[str], rng: random.Random, misinformed: bool = False
     ) -> list[Condition] | None:
         """`n` conditions, at least one of them a hop; with `misinformed`, exactly one hop gets a false hint."""
-        attrs = self.graph.attributes(anchor)
-        hops = sorted(a for a in attrs if a[0] in self.hop_relations)
+        hops = self._usable(anchor, self.hop_relations)
         if misinformed:
             hops = [a for a in hops if self.single_valued.get(a[0])]
-        named = sorted(a for a in attrs if a[0] in self.named)
+        named = self._usable(anchor, self.named)
         if not hops:
             return None
         low, high = max(1, n - len(named)), min(n, len(hops))
@@ -126,12 +160,16 @@ class ConditionSampler:
         return None
 
     def _false_hint(self, cond: Condition, exclude: set[str], rng: random.Random) -> Condition | None:
+        """A wrong item, or — half the time, when entities have names — that item's entity named outright."""
         pool = self.single_valued[cond.relation]
+        # Wrong for every hinted item, not only for the pair's shared entity.
+        hinted = set().union(*(self.graph.entities(v, cond.relation) for v in cond.via_items))
         for _ in range(MAX_VIA_TRIES):
             item = pool[rng.randrange(len(pool))]
             (other,) = self.graph.entities(item, cond.relation)
-            if other != cond.entity and item not in exclude:
-                return Condition(cond.relation, cond.entity, cond.via_items, other, (item,))
+            if other not in hinted and item not in exclude:
+                named = self.graph.name(other) is not None and rng.random() < 0.5
+                return Condition(cond.relation, cond.entity, cond.via_items, other, () if named else (item,))
         return None
 
     def ground_truth(self, positives: Sequence[str], conditions: Sequence[Condition]) -> list[str]:

@@ -19,7 +19,7 @@ from rerec.config import DataConfig
 from rerec.data.dataset import RecDataset
 from rerec.data.queries import templates
 from rerec.data.queries.candidates import CandidateSampler, NegativeMix, facts_block
-from rerec.data.queries.conditions import MAX_HARD_FANOUT, Condition, ConditionSampler
+from rerec.data.queries.conditions import MAX_HARD_FANOUT, Condition, ConditionSampler, EntityRule
 from rerec.data.queries.profiles import demographic_groups, distinctive_items, interest_split
 
 logger = logging.getLogger(__name__)
@@ -52,11 +52,13 @@ class QueryGenerator:
         self.positives = {u: ds.interactions.positives(u) for u in self.users}
         self.split = self._assign(sorted(ds.interactions.users), "users")
         hop_relations = cfg.hop_relations if cfg.hop_relations is not None else ds.hop_relations
-        self.conditions = ConditionSampler(self.graph, self.catalog.ids, hop_relations)
+        rule = EntityRule(cfg.min_entity_items, cfg.max_entity_share)
+        self.conditions = ConditionSampler(self.graph, self.catalog.ids, hop_relations, rule)
         mix = NegativeMix(*cfg.negative_mix)
         self.candidates = CandidateSampler(self.catalog.ids, ds.interactions.popularity(), mix, cfg.num_candidates)
-        # Profile queries state no condition; their facts are the readable attributes (genre, decade, author).
-        self.profile_relations = sorted(self.conditions.named)
+        # Profile queries state no condition; their facts are the item file's own attributes (genre, decade,
+        # author): a cast list per candidate would fill the prompt with names no profile asks about.
+        self.profile_relations = ds.attribute_relations
         self.report = GenerationReport()
 
     def generate(self) -> list[dict]:
@@ -145,9 +147,12 @@ class QueryGenerator:
                 stated.setdefault(cond.relation, []).append(self.graph.name(cond.entity) or cond.entity)
                 continue
             clause = templates.hop_clause(cond.relation, [self.catalog[i].display_title for i in cond.via_items])
-            if cond.false_entity:
+            if cond.false_via_items:
                 false_titles = [self.catalog[i].display_title for i in cond.false_via_items]
                 clause += templates.misinformed_aside(cond.relation, false_titles, rng)
+            elif cond.false_entity:
+                false_name = self.graph.name(cond.false_entity) or cond.false_entity
+                clause += templates.misinformed_name(cond.relation, false_name, rng)
             clauses.append(clause)
         clauses += [templates.explicit_clause(rel, names) for rel, names in sorted(stated.items())]
         rng.shuffle(clauses)

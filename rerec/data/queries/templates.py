@@ -19,7 +19,11 @@ RELATION_PHRASES: dict[str, tuple[str, str]] = {
     "production_company": ("made by", "studio"),
     "author": ("written by", "author"),
     "publisher": ("published by", "publisher"),
+    "language": ("in", "language"),
+    "country": ("made in", "country"),
 }
+# Last words of country names that take "the".
+DEFINITE_COUNTRIES = ("States", "Kingdom", "Union", "Republic", "Netherlands", "Philippines", "Emirates")
 CONSUME_VERB = {"movie": "watch", "book": "read"}
 
 CONDITION_TEMPLATES = (
@@ -33,6 +37,11 @@ MISINFORMED_ASIDES = (
     " (the same {role} as in {false}, if I remember right)",
     " (who, I believe, was also the {role} of {false})",
     " (I think that's the {role} of {false} too)",
+)
+MISINFORMED_NAME_ASIDES = (
+    ", {false}, if I remember right",
+    " (that's {false}, I believe)",
+    " (I think the {role} was {false})",
 )
 INTEREST_TEMPLATES = (
     "I recently enjoyed {titles}. What should I {verb} next?",
@@ -60,6 +69,11 @@ def _verb_role(relation: str) -> tuple[str, str]:
     return RELATION_PHRASES.get(relation, (f"with the {label}", label))
 
 
+def role_noun(relation: str) -> str:
+    """ "directed_by" -> "director": how a hint names the entity's role."""
+    return _verb_role(relation)[1]
+
+
 def explicit_clause(relation: str, names: Sequence[str]) -> str:
     """Stated conditions of one relation: "in the Crime and Drama genres", "from the 1990s", "written by X"."""
     joined = join_and(list(names))
@@ -67,6 +81,8 @@ def explicit_clause(relation: str, names: Sequence[str]) -> str:
         return f"in the {joined} genre" + ("s" if len(names) > 1 else "")
     if relation == "decade":
         return f"from the {joined}"
+    if relation == "country":  # "made in the United Kingdom", "made in France"
+        return "made in " + join_and([f"the {n}" if n.split()[-1] in DEFINITE_COUNTRIES else n for n in names])
     verb, _role = _verb_role(relation)
     return f"{verb} {joined}"
 
@@ -82,6 +98,12 @@ def misinformed_aside(relation: str, false_titles: Sequence[str], rng: random.Ra
     """The false hint attached to a hop clause; the hop clause stays the true condition."""
     _verb, role = _verb_role(relation)
     return rng.choice(MISINFORMED_ASIDES).format(role=role, false=join_and(list(false_titles)))
+
+
+def misinformed_name(relation: str, false_name: str, rng: random.Random) -> str:
+    """A false hint that names the wrong entity itself: "the director of Jaws (1975), James Cameron"."""
+    _verb, role = _verb_role(relation)
+    return rng.choice(MISINFORMED_NAME_ASIDES).format(role=role, false=false_name)
 
 
 def condition_query(noun: str, clauses: Sequence[str], rng: random.Random) -> str:

@@ -1,8 +1,13 @@
-"""MovieLens-100k with its Freebase knowledge graph, as RecBole's atomic files ship it.
+"""MovieLens-100k as RecBole's atomic files ship it, with a knowledge graph of people and studios.
 
 Files: `ml-100k.item` (title, year, genres), `.user` (age, gender, occupation), `.inter` (ratings), `.kg`
-(Freebase triples between MIDs) and `.link` (item id -> film MID). Freebase MIDs carry no names, so people
-and companies can only be referred to through the films they worked on.
+(Freebase triples between MIDs) and `.link` (item id -> film MID). Two graphs can join the genres and decades:
+
+- `wikidata` (default): named directors, writers, cast, studios, languages and countries from the Wikidata
+  films database (`rerec.data.sources.wikidata_films`), linked by title and year;
+- `freebase`: RecBole's own triples, kept for comparison with RecBole/KB4Rec work. Freebase MIDs carry no
+  names, so people and companies can only be referred to through the films they worked on, and the links are
+  wrong for famous films (RecBole's "director" of Jaws also directs only Eraser and The Sum of Us).
 """
 
 from __future__ import annotations
@@ -14,7 +19,10 @@ from rerec.data.catalog import Catalog, Item
 from rerec.data.dataset import RecDataset
 from rerec.data.interactions import Interaction, Interactions, User, users_by_id
 from rerec.data.knowledge_graph import KnowledgeGraph, Triple
+from rerec.data.sources import film_linking, wikidata_films
 from rerec.data.validation import DataError, DropCounter, iter_delimited, parse_float, parse_int
+
+GRAPHS = ("wikidata", "freebase")
 
 # Forward (film-first) Freebase relations and rerec's names for them; inverse duplicates are not loaded.
 FREEBASE_RELATIONS = {
@@ -37,11 +45,21 @@ FREEBASE_RELATIONS = {
 _YEAR_IN_TITLE = re.compile(r"^(?P<title>.+?)\s*\((?P<year>\d{4})\)$")
 # RecBole's row 267 is a placeholder, not a film: recommending it would be nonsense.
 PLACEHOLDER_TITLES = ("unkonwn", "unknown")
-HOP_RELATIONS = ("directed_by", "starring", "written_by", "produced_by", "cinematography", "production_company")
+FREEBASE_HOP_RELATIONS = (
+    "directed_by", "starring", "written_by", "produced_by", "cinematography", "production_company",
+)  # fmt: skip
 
 
-def load_ml100k(folder: Path | None = None, positive_threshold: float | None = None) -> RecDataset:
-    """Load ml-100k from RecBole atomic files (default: the copy inside the `recbole` wheel)."""
+def load_ml100k(
+    folder: Path | None = None,
+    positive_threshold: float | None = None,
+    kg: str = "wikidata",
+    movies_db: Path | None = None,
+) -> RecDataset:
+    """Load ml-100k from RecBole atomic files (default: the copy inside the `recbole` wheel) with the `kg`
+    graph; `movies_db` overrides the embedded Wikidata database (tests)."""
+    if kg not in GRAPHS:
+        raise ValueError(f"kg={kg!r} is unknown; use one of {GRAPHS}")
     if folder is None:
         from rerec.assets import recbole_dataset_dir
 
@@ -52,8 +70,31 @@ def load_ml100k(folder: Path | None = None, positive_threshold: float | None = N
     users = _load_users(folder / "ml-100k.user")
     threshold = 4.0 if positive_threshold is None else positive_threshold
     interactions = _load_ratings(folder / "ml-100k.inter", catalog, users, threshold, drops)
-    graph = KnowledgeGraph.from_catalog(catalog, extra=_load_kg(folder, catalog, placeholders, drops))
-    return RecDataset("ml-100k", catalog, graph, interactions, users, HOP_RELATIONS, drops.report())
+    if kg == "freebase":
+        extra, names, links = _load_kg(folder, catalog, placeholders, drops), {}, []
+        hops = FREEBASE_HOP_RELATIONS
+    else:
+        extra, names, links = _wikidata(catalog, movies_db, drops)
+        hops = wikidata_films.HOP_RELATIONS
+    graph = KnowledgeGraph.from_catalog(catalog, extra=extra, entity_names=names)
+    return RecDataset(
+        "ml-100k", catalog, graph, interactions, users, hops, drops.report(), [link.record() for link in links]
+    )
+
+
+def _wikidata(
+    catalog: Catalog, movies_db: Path | None, drops: DropCounter
+) -> tuple[list[Triple], dict[str, str], list[film_linking.Link]]:
+    """Triples and entity names of the catalog's films in the Wikidata database, and how each was joined."""
+    if movies_db is None:
+        from rerec.assets import movies_db as embedded
+
+        movies_db = embedded()
+    links = film_linking.FilmLinker(wikidata_films.read_films(movies_db)).link(catalog)
+    for _ in range(len(catalog) - len(links)):
+        drops.drop("film not found in the Wikidata films database (keeps its genres and decade)")
+    triples, names = wikidata_films.film_triples((link.item_id, link.film) for link in links)
+    return triples, names, links
 
 
 def _load_items(path: Path, drops: DropCounter) -> tuple[Catalog, set[str]]:
