@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 QUERY_TYPES = ("explicit", "implicit", "misinformed", "interest", "demographic")
 DATASETS = ("ml-100k", "ml-1m", "bookcrossing", "custom", "recbench")
+ML100K_GRAPHS = ("wikidata", "freebase")  # people and studios for ml-100k: named (default) or RecBole's MIDs
 
 
 @dataclass
@@ -90,7 +91,7 @@ class DataConfig:
             self.out = f"runs/{self.dataset}"
         if self.dataset not in DATASETS:
             raise ValueError(f"dataset={self.dataset!r} is unknown; use one of {DATASETS}")
-        if self.kg is not None and (self.dataset != "ml-100k" or self.kg not in ("wikidata", "freebase")):
+        if self.kg is not None and (self.dataset != "ml-100k" or self.kg not in ML100K_GRAPHS):
             raise ValueError(f"kg={self.kg!r}: --kg chooses ml-100k's graph, 'wikidata' or 'freebase'")
         if self.dataset != "ml-100k" and not self.data_dir:
             raise ValueError(f"dataset={self.dataset!r} needs --data_dir pointing at its files")

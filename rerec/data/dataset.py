@@ -6,6 +6,7 @@ the two large ones — written in a fixed order so that the same input always gi
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -53,10 +54,10 @@ class RecDataset:
     dropped: dict[str, int] = field(default_factory=dict)
     kg_links: list[dict] = field(default_factory=list)
 
-    @property
+    @functools.cached_property
     def attribute_relations(self) -> list[str]:
         """Relations of the item file's own attributes (genre, author ...) plus `decade`: short, readable facts
-        that fit any query, unlike a graph's people and companies."""
+        that fit any query, unlike a graph's people and companies. Computed once: serving asks per request."""
         own = {r for item in self.catalog for r in item.attributes} | {"decade"}
         return sorted(own & set(self.graph.relations))
 

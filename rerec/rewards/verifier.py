@@ -111,12 +111,13 @@ class PhraseIndex:
         return out
 
 
-def _non_overlapping(hits: Iterable[tuple[int, int, str]]) -> list[tuple[str, int]]:
-    """(key, position) of each mention, first and then longest first: "Steven Spielberg" over "Steven"."""
+def _non_overlapping(hits: Iterable[tuple[int, int, str]]) -> list[tuple[str, int, int]]:
+    """(key, position, length) of each mention, first and then longest first: "Steven Spielberg" over
+    "Steven"."""
     out, end = [], -1
     for pos, neg_len, key in sorted(hits):
         if pos >= end:
-            out.append((key, pos))
+            out.append((key, pos, -neg_len))
             end = pos - neg_len - 1
     return out
 
@@ -164,17 +165,16 @@ class StepVerifier:
             e: norm_text(e) for i in self.items for r in RELATION_WORDS for e in graph.entities(i, r) if e not in named
         }
         self._unnamed_index = PhraseIndex(unnamed)
-        self._entities = {**named, **unnamed}
 
     def claims(self, step: str) -> list[Claim]:
         text = norm_text(step)
         items = _non_overlapping(self._title_index.hits(text))
         if not items:
             return []
-        spans = [(p, p + len(self._titles[i]) - 1, i) for i, p in items]
+        spans = [(p, p + length - 1, i) for i, p, length in items]
         out = []
         mentioned = _non_overlapping(self._named_index.hits(text) + self._unnamed_index.hits(text))
-        for entity, pos in mentioned:
+        for entity, pos, length in mentioned:
             if any(start <= pos < end for start, end, _i in spans):
                 continue  # a word inside a title ("Man of Mystery") is not a genre claim
             before = [(end, item) for _start, end, item in spans if end <= pos]
@@ -183,7 +183,7 @@ class StepVerifier:
             end, subject = max(before)
             if _NEGATION.search(text[end:pos]):  # negations inside the title itself do not count
                 continue
-            for relation in self._relations_of(entity, text[end - 1 : pos + len(self._entities[entity])]):
+            for relation in self._relations_of(entity, text[end - 1 : pos + length]):
                 out.append(Claim(subject, relation, entity, self._verdict(subject, relation, entity)))
         out += self._shared(text, items)
         return list(dict.fromkeys(out))
@@ -209,13 +209,13 @@ class StepVerifier:
             return "true"
         return "false" if self.graph.entities(item, relation) else "unknown"
 
-    def _shared(self, text: str, items: list[tuple[str, int]]) -> list[Claim]:
+    def _shared(self, text: str, items: list[tuple[str, int, int]]) -> list[Claim]:
         """ "X has the same director as Y": true iff X and Y share an entity under that relation."""
         out = []
-        for (first, p1), (second, p2) in zip(items, items[1:], strict=False):
+        for (first, p1, length), (second, p2, _) in zip(items, items[1:], strict=False):
             if first == second:  # "Jaws has the same director as Jaws": true of anything, evidence of nothing
                 continue
-            between = text[p1 + len(self._titles[first]) - 1 : p2]
+            between = text[p1 + length - 1 : p2]
             if not _SAME.search(between) or _NEGATION.search(between):
                 continue
             for relation, words in RELATION_WORDS.items():

@@ -29,7 +29,8 @@ _CAPITALISED = re.compile(r"\b[A-Z][\w'’\-]*")
 _POSSESSIVE = re.compile(r"['’]s?$")
 
 
-def _fold(text: str) -> list[str]:
+def fold_words(text: str) -> list[str]:
+    """Case-folded words: "Sci-Fi" -> ["sci", "fi"], for whole-word look-ups."""
     return re.findall(r"\w+", text.casefold())
 
 
@@ -51,7 +52,7 @@ class NameFinder:
         self.surnames: dict[str, str] = {}
         # Most items first, so that a shared name or surname keeps its most prolific owner.
         for entity in sorted(size, key=lambda e: (-size[e], e)):
-            words = tuple(_fold(graph.name(entity) or ""))
+            words = tuple(fold_words(graph.name(entity) or ""))
             if not words or len(words) > MAX_NAME_WORDS:
                 continue
             self.full.setdefault(words, entity)
@@ -62,7 +63,7 @@ class NameFinder:
     def find(self, query: str, ignore: Collection[str] = ()) -> list[str]:
         """Entities named in `query`, in order of mention; words in `ignore` (titles the request names) never
         count as a surname."""
-        words = _fold(query)
+        words = fold_words(query)
         found: list[str] = []
         used: set[int] = set()
         for start in range(len(words)):

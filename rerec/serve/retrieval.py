@@ -35,7 +35,7 @@ from rerec.data.grounding import TitleIndex
 from rerec.eval.baselines import item_text
 from rerec.rewards.lightgcn import Embeddings
 from rerec.rewards.verifier import RELATION_WORDS
-from rerec.serve.names import NameFinder
+from rerec.serve.names import NameFinder, fold_words
 
 logger = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ class Retrieved:
 
 def _words(text: str) -> str:
     """Case-folded words joined by single spaces: "Sci-Fi" -> "sci fi", for whole-word look-ups."""
-    return " ".join(re.findall(r"\w+", text.casefold()))
+    return " ".join(fold_words(text))
 
 
 class SemanticIndex:
@@ -225,7 +225,7 @@ class Retriever:
             decade = f"{century or ('20' if short in '012' else '19')}{tens or short}0s"
             if decade in self.named:
                 found.append(self.named[decade])
-        title_words = {w for i in linked for w in _words(self.ds.catalog[i].title).split()}
+        title_words = {w for i in linked for w in fold_words(self.ds.catalog[i].title)}
         found += self.names.find(query, ignore=title_words)
         return list(dict.fromkeys(found))
 

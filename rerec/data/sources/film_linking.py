@@ -61,7 +61,7 @@ class Link:
 
 
 def variant_keys(title: str) -> set[str]:
-    """Looser keys of a title, for tier 2 (see the module docstring); the exact keys are not repeated."""
+    """Looser keys of a title, for the variant tier (see the module docstring); the exact keys are not repeated."""
     forms = {title.replace("&", "and"), _POSSESSIVE.sub("", title)}
     forms.update(part for part in _SPLIT.split(title) if part.strip())
     keys = {key for form in forms for key in title_keys(form)}

@@ -15,14 +15,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from rerec.config import ML100K_GRAPHS
 from rerec.data.catalog import Catalog, Item
 from rerec.data.dataset import RecDataset
 from rerec.data.interactions import Interaction, Interactions, User, users_by_id
 from rerec.data.knowledge_graph import KnowledgeGraph, Triple
 from rerec.data.sources import film_linking, wikidata_films
 from rerec.data.validation import DataError, DropCounter, iter_delimited, parse_float, parse_int
-
-GRAPHS = ("wikidata", "freebase")
 
 # Forward (film-first) Freebase relations and rerec's names for them; inverse duplicates are not loaded.
 FREEBASE_RELATIONS = {
@@ -58,8 +57,8 @@ def load_ml100k(
 ) -> RecDataset:
     """Load ml-100k from RecBole atomic files (default: the copy inside the `recbole` wheel) with the `kg`
     graph; `movies_db` overrides the embedded Wikidata database (tests)."""
-    if kg not in GRAPHS:
-        raise ValueError(f"kg={kg!r} is unknown; use one of {GRAPHS}")
+    if kg not in ML100K_GRAPHS:
+        raise ValueError(f"kg={kg!r} is unknown; use one of {ML100K_GRAPHS}")
     if folder is None:
         from rerec.assets import recbole_dataset_dir
 
