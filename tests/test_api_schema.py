@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, settings
 from serve_fixtures import ScriptedAssistant, movie_world
 
 from rerec.serve.api import ServeConfig, create_app
+from rerec.serve.limits import VISIBLE_PATTERN, visible
 
 schemathesis = pytest.importorskip("schemathesis", reason="pip install schemathesis (the .ci/run installs it)")
 
@@ -44,3 +45,12 @@ def test_hostile_values_in_any_field_are_never_a_server_error():
                 json.loads(resp.content.decode("ascii"))  # every answer, error or not, is plain ASCII JSON
                 statuses.append(resp.status_code)
     assert len(statuses) == 5 * len(HOSTILE) and 422 in statuses and 200 in statuses
+
+
+def test_the_published_pattern_spells_out_its_white_space():
+    """`\\s` means different things to different regex engines: schemathesis once sent "\\x1e" as visible text
+    that the server's `\\s` refused. The pattern lists the characters instead, the same set as Python's `\\s`."""
+    assert r"\s" not in VISIBLE_PATTERN
+    spaces = [chr(c) for c in range(0x3001) if chr(c).isspace()]
+    assert "\x1e" in spaces and not any(visible(ch) for ch in spaces)
+    assert visible("Jaws") and not visible("\u200b\ufeff")
