@@ -56,6 +56,13 @@ def _throughput(r: dict) -> str:
     return ", ".join(f"{name} {row['tokens_per_s']:.0f} tok/s" for name, row in s.items())
 
 
+def _step_profile(r: dict) -> str:
+    return (
+        f"update {r['update_peak_share']:.0%} of matmul peak; drift {r['drift']} (per token {r['drift_per_token']}); "
+        f"peak RSS {r['peak_rss_gb']} GB; {r['step_s_median']} s/step"
+    )
+
+
 def _serve(r: dict) -> str:
     one, many = r["single"], r["concurrent"]
     return (
@@ -85,6 +92,13 @@ BENCHES = (
     Bench("train_overhead", ("--steps", "2"), ("--model", "runs/cpu-sft/final", "--completion", "128", "--steps", "5"),
           lambda r: f"ratio {r['step_time_ratio']} ({r['rerec_step_s']} vs {r['plain_step_s']} s/step)",
           "ReRec vs plain TRL GRPO step time"),
+    Bench("train_step_profile", ("--steps", "3", "--model", "smollm2-135m-instruct"), ("--steps", "50"),
+          _step_profile, "a real `cpu-demo` step: share of peak, drift, memory"),
+    Bench("generation_speed",
+          ("--model", "smollm2-135m-instruct", "--new_tokens", "16", "--eval_prompts", "4", "--eval_tokens", "32",
+           "--repeats", "1"), (),
+          lambda r: f"{r['speedup']}x plain `generate` (rollouts), greedy {r['greedy_speedup']}x with "
+                    f"{r['greedy_match_share']:.0%} identical answers", "rerec's generation path vs `generate`"),
     Bench("curriculum_efficiency", ("--steps", "6", "--queries", "12"), (), _curriculum, "curriculum on vs off"),
     Bench("serve_latency", ("--seconds", "20"), ("--seconds", "60"), _serve, "`POST /v1/recommend`, k = 10"),
     Bench("demo_time", (), (), lambda r: f"{r['minutes']} min", "`rerec demo` from a fresh clone (full mode only)"),

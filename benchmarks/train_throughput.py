@@ -18,18 +18,11 @@ import torch
 from common import write_result
 from train_common import inputs
 
+from rerec.machine import matmul_peak
+from rerec.runtime import keep_freed_memory
 from rerec.training.config import ModelArguments
 from rerec.training.run import load_model
 from rerec.training.sft import sft_dataset
-
-
-def peak_flops(dtype: torch.dtype, size: int = 2048, repeats: int = 5) -> float:
-    a, b = torch.randn(size, size, dtype=dtype), torch.randn(size, size, dtype=dtype)
-    a @ b
-    start = time.perf_counter()
-    for _ in range(repeats):
-        a @ b
-    return 2 * size**3 * repeats / (time.perf_counter() - start)
 
 
 def batch(tokenizer, prepared: str, size: int, length: int) -> torch.Tensor:
@@ -64,13 +57,14 @@ def main() -> int:
     parser.add_argument("--steps", type=int, default=3)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
+    keep_freed_memory()  # as every `rerec` command does
     from peft import LoraConfig, get_peft_model
 
     base, tokenizer = load_model(ModelArguments())
     ids = batch(tokenizer, args.prepared, args.batch, args.length)
     n_params = sum(p.numel() for p in base.parameters())
-    peaks = {False: peak_flops(torch.float32), True: peak_flops(torch.bfloat16)}
-    rows = {}
+    peaks = {False: matmul_peak(torch.float32), True: matmul_peak(torch.bfloat16)}
+    rows, achieved = {}, {}
     for lora in (False, True):
         for bf16 in (False, True):
             model, _ = load_model(ModelArguments())
@@ -81,19 +75,23 @@ def main() -> int:
             flops = (4 if lora else 6) * n_params * tokens_per_s
             name = f"{'lora' if lora else 'full'}_{'bf16' if bf16 else 'fp32'}"
             rows[name] = {"tokens_per_s": round(tokens_per_s, 1), "peak_share": round(flops / peaks[bf16], 3)}
+            achieved[name] = flops
     result = {
         "sequences": args.batch,
         "tokens_per_sequence": args.length,
         "params": n_params,
         "peak_matmul_gflops": {"fp32": round(peaks[False] / 1e9, 1), "bf16": round(peaks[True] / 1e9, 1)},
         "settings": rows,
+        # the fastest setting against the faster dtype's peak: bf16's counts only where this CPU runs it natively
+        "best_peak_share": round(max(achieved.values()) / max(peaks.values()), 3),
     }
     table = "\n".join(f"| {k} | {v['tokens_per_s']} | {v['peak_share']:.1%} |" for k, v in rows.items())
     markdown = (
         f"{args.batch} sequences x {args.length} tokens, forward + backward + AdamW step, SmolLM2-135M.\n\n"
         f"| setting | tokens/s | share of matmul peak |\n|---|---|---|\n{table}\n\n"
         f"Matmul peak measured here: fp32 {result['peak_matmul_gflops']['fp32']} GFLOP/s, "
-        f"bf16 {result['peak_matmul_gflops']['bf16']} GFLOP/s."
+        f"bf16 {result['peak_matmul_gflops']['bf16']} GFLOP/s. Best setting against the faster dtype's peak: "
+        f"**{result['best_peak_share']:.1%}**."
     )
     result = write_result("train_throughput", result, markdown)
     print(json.dumps(result, indent=2) if args.json else markdown)

@@ -35,6 +35,8 @@ import logging
 import sys
 from pathlib import Path
 
+from rerec.runtime import keep_freed_memory
+
 OVERWRITE_RUN = "start over in an output_dir an earlier run of this command wrote (its checkpoints are deleted)"
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 NO_SPACE = (
@@ -344,6 +346,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args, rest = parser.parse_known_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format=LOG_FORMAT)
+    keep_freed_memory()
     if args.command not in ("prepare", "train", "sft", "eval", "retention", "demo") and rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     handlers = {

@@ -3,11 +3,12 @@ as training. Both yield one list of `Generated` per batch, so the harness writes
 
 from __future__ import annotations
 
+import copy
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-import torch
+from rerec.generation import generate, until_eos
 
 
 @dataclass(frozen=True)
@@ -22,33 +23,28 @@ class Generated:
 def generate_batches(
     model, tokenizer, prompts: Sequence[list[dict]], batch_size: int, max_new_tokens: int
 ) -> Iterator[list[Generated]]:
-    """Completions for `prompts` (chat messages), one list per batch of `batch_size`, greedy and left-padded.
+    """Completions for `prompts` (chat messages), one list per batch of `batch_size`, greedy, through the
+    generation path training and serving use (`rerec.generation`).
 
     Yielding per batch lets the caller write each batch to disk as it comes, so an interrupted evaluation keeps
     what it generated."""
-    tokenizer.padding_side = "left"
     model.eval()
+    config = copy.deepcopy(model.generation_config)
+    config.update(max_new_tokens=max_new_tokens, do_sample=False)
+    eos = config.eos_token_id
+    eos = set(eos) if isinstance(eos, list) else {tokenizer.eos_token_id if eos is None else eos}
     for start in range(0, len(prompts), batch_size):
         chunk = prompts[start : start + batch_size]
         texts = [tokenizer.apply_chat_template(p, add_generation_prompt=True, tokenize=False) for p in chunk]
-        enc = tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False).to(model.device)
+        ids = [tokenizer(t, add_special_tokens=False)["input_ids"] for t in texts]
         began = time.perf_counter()
-        with torch.inference_mode():
-            out = model.generate(
-                **enc,
-                max_new_tokens=max_new_tokens,
-                do_sample=False,
-                pad_token_id=tokenizer.pad_token_id,
-            )
+        new = generate(model, ids, config, tokenizer.pad_token_id)
         seconds = (time.perf_counter() - began) / len(chunk)
-        new = out[:, enc["input_ids"].shape[1] :]
         batch = []
-        for row in new:
-            ids = row.tolist()
-            if tokenizer.eos_token_id in ids:
-                ids = ids[: ids.index(tokenizer.eos_token_id)]
-            ids = [i for i in ids if i != tokenizer.pad_token_id]
-            batch.append(Generated(tokenizer.decode(ids, skip_special_tokens=True), len(ids), seconds))
+        for row in new.tolist():
+            row = until_eos(row, eos)
+            row = [i for i in row if i not in eos and i != tokenizer.pad_token_id]
+            batch.append(Generated(tokenizer.decode(row, skip_special_tokens=True), len(row), seconds))
         yield batch
 
 

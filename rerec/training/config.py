@@ -97,6 +97,10 @@ class ReRecConfig(AutoReportTo, GRPOConfig):
         Fewer active queries than this and a round takes the whole set.
     curriculum_signal (`str`, *optional*, defaults to `"accuracy"`):
         Difficulty from the accuracy (NDCG) reward or the whole `"shaped"` reward.
+    shared_prefill (`bool`, *optional*, defaults to `True`):
+        Roll out with rerec's generation path (`rerec.generation`: each prompt encoded once for its
+        `num_generations` copies, a preallocated cache) instead of TRL's plain `generate`. Only for the
+        transformers backend; vLLM and continuous batching keep their own.
     """
 
     raae: bool = field(default=True, metadata={"help": "Reasoning-aware advantage estimation."})
@@ -112,6 +116,9 @@ class ReRecConfig(AutoReportTo, GRPOConfig):
     curriculum_round_size: int = field(default=64, metadata={"help": "Queries per re-sorted round."})
     curriculum_min_active: int = field(default=8, metadata={"help": "Below this, a round uses every query."})
     curriculum_signal: str = field(default="accuracy", metadata={"help": "'accuracy' or 'shaped'."})
+    shared_prefill: bool = field(
+        default=True, metadata={"help": "Encode each prompt once for its rollouts (rerec.generation), not per copy."}
+    )
 
     def __post_init__(self) -> None:
         super().__post_init__()

@@ -1,8 +1,9 @@
 """`ReRecTrainer`: TRL's `GRPOTrainer` plus RAAE token advantages and the online curriculum.
 
-Touches TRL at three seams only: `_calculate_rewards` (keep the gathered rewards), `_generate_and_score_completions`
-(call TRL's, then turn its scalar advantages into token-level ones and feed the difficulty tracker) and
-`_get_train_sampler` (the curriculum). TRL's loss already accepts (B, T) advantages. Two timing wrappers
+Touches TRL at four seams only: `_calculate_rewards` (keep the gathered rewards), `_generate_and_score_completions`
+(call TRL's, then turn its scalar advantages into token-level ones and feed the difficulty tracker),
+`_get_train_sampler` (the curriculum) and `_generate_single_turn` (rollouts through `rerec.generation`, which
+encodes each prompt once for its G copies). TRL's loss already accepts (B, T) advantages. Two timing wrappers
 (`_generate`, `training_step`) split each step's time into generation / scoring / log-probs / update; the first
 also puts the whole generation in one autocast region (see `_generation_autocast`). Checkpoint saving is
 Transformers' own, staged and renamed by `AtomicCheckpoints`.
@@ -20,9 +21,11 @@ from pathlib import Path
 import torch
 from accelerate.utils import gather_object
 from trl import GRPOTrainer
+from trl.models.utils import unwrap_model_for_generation
 from trl.trainer.utils import nanstd
 
 from rerec.data.knowledge_graph import KnowledgeGraph
+from rerec.generation import generate, until_eos
 from rerec.rewards.accuracy import truth_ids
 from rerec.rewards.answer import AnswerReader
 from rerec.rewards.verifier import StepVerifier
@@ -77,6 +80,26 @@ class ReRecTrainer(AtomicCheckpoints, GRPOTrainer):
                 return super()._generate(prompts)
         finally:
             self._phase_s["generation"] += time.perf_counter() - start
+
+    def _generate_single_turn(self, prompt_ids, images, multimodal_fields, num_generations, has_tool_images=False):
+        """TRL's transformers rollout, through `rerec.generation`: the same sampling, each prompt's prefill shared
+        by its copies. vLLM, continuous batching and image inputs go to TRL's own path."""
+        own = self.args.shared_prefill and not (self.use_vllm or self.use_transformers_continuous_batching)
+        if not own or images is not None or multimodal_fields:
+            return super()._generate_single_turn(
+                prompt_ids, images, multimodal_fields, num_generations, has_tool_images=has_tool_images
+            )
+        with (
+            unwrap_model_for_generation(
+                self.model_wrapped, self.accelerator, gather_deepspeed3_params=self.args.ds3_gather_for_generation,
+                generation_kwargs=self.generation_kwargs,
+                gradient_checkpointing_kwargs=self.args.gradient_checkpointing_kwargs,
+            ) as unwrapped,
+            torch.no_grad(),
+            self._dist.summon_full_params(self.model_wrapped, recurse=False),
+        ):  # fmt: skip
+            new = generate(unwrapped, prompt_ids, self.generation_config, self._tokenizer.pad_token_id)
+        return [until_eos(row, self.eos_token_ids) for row in new.tolist()], None
 
     def _generation_autocast(self):
         """One autocast region around the whole generation under mixed precision. Accelerate autocasts each
