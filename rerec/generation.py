@@ -19,17 +19,14 @@ from collections.abc import Sequence
 
 import torch
 from transformers import DynamicCache, GenerationConfig, StaticCache
+from trl.trainer.utils import pad
 
 
 def left_pad(rows: Sequence[Sequence[int]], pad_token_id: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """`(input_ids, attention_mask)`, rows left-padded to the longest."""
-    width = max(len(r) for r in rows)
-    ids = torch.full((len(rows), width), pad_token_id, dtype=torch.long)
-    mask = torch.zeros((len(rows), width), dtype=torch.long)
-    for i, row in enumerate(rows):
-        if row:
-            ids[i, width - len(row) :] = torch.tensor(list(row), dtype=torch.long)
-            mask[i, width - len(row) :] = 1
+    """`(input_ids, attention_mask)`, rows left-padded to the longest (TRL's `pad`, as its rollouts pad)."""
+    tensors = [torch.tensor(list(row), dtype=torch.long) for row in rows]
+    ids = pad(tensors, padding_value=pad_token_id, padding_side="left")
+    mask = pad([torch.ones_like(t) for t in tensors], padding_value=0, padding_side="left")
     return ids, mask
 
 
