@@ -21,3 +21,13 @@ def write_result(name: str, result: dict, markdown: str) -> dict:
     (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n")
     (RESULTS / f"{name}.md").write_text(f"# {name}\n\n{result['date']}, {result['machine']}\n\n{markdown}\n")
     return result
+
+
+def paired_interval(before: list[float], after: list[float], seed: int = 0, rounds: int = 10_000) -> list[float]:
+    """95% percentile-bootstrap interval of mean(after - before) over the same queries."""
+    import numpy as np
+
+    diffs = np.asarray(after, dtype=float) - np.asarray(before, dtype=float)
+    rng = np.random.default_rng(seed)
+    means = diffs[rng.integers(0, len(diffs), size=(rounds, len(diffs)))].mean(axis=1)
+    return [round(float(np.percentile(means, 2.5)), 4), round(float(np.percentile(means, 97.5)), 4)]

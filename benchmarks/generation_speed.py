@@ -15,6 +15,7 @@ Two workloads, each timed `--repeats` times per path, the paths alternating:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import statistics
 import tempfile
@@ -32,7 +33,7 @@ from rerec.training.run import load_model, parse_train_args
 
 def plain(model, prompts: list[list[int]], config: GenerationConfig, pad: int) -> torch.Tensor:
     ids, mask = left_pad(prompts, pad)
-    with torch.inference_mode():
+    with torch.no_grad():  # as `generate` itself and TRL's rollouts run it
         out = model.generate(input_ids=ids, attention_mask=mask, generation_config=config)
     return out[:, ids.shape[1] :]
 
@@ -70,7 +71,7 @@ def main() -> int:
     keep_freed_memory()  # as every `rerec` command does
     with tempfile.TemporaryDirectory() as tmp:
         argv = ["--config", "cpu-demo", "--model_name_or_path", args.model, "--prepared", args.prepared]
-        data, _rewards, prompt, model_args, _config = parse_train_args([*argv, "--output_dir", tmp])
+        data, _rewards, prompt, model_args, config = parse_train_args([*argv, "--output_dir", tmp])
     model, tokenizer = load_model(model_args)
     model.eval()
     pad = tokenizer.pad_token_id
@@ -93,10 +94,13 @@ def main() -> int:
             "pad_token_id": pad,
         }
     )
-    roll_s, _ = timed(
-        {"plain": lambda: plain(model, rollout_prompts, sampled, pad),
-         "rerec": lambda: generate(model, rollout_prompts, sampled, pad)}, args.repeats, seed=0,
-    )  # fmt: skip
+    # Rollouts run in the trainer's precision: one bf16 autocast region where the preset's bf16 stands here.
+    precision = torch.autocast("cpu", dtype=torch.bfloat16) if config.bf16 else contextlib.nullcontext()
+    with precision:
+        roll_s, _ = timed(
+            {"plain": lambda: plain(model, rollout_prompts, sampled, pad),
+             "rerec": lambda: generate(model, rollout_prompts, sampled, pad)}, args.repeats, seed=0,
+        )  # fmt: skip
     eval_s, outputs = timed(
         {"plain": lambda: plain(model, eval_prompts, greedy, pad),
          "rerec": lambda: generate(model, eval_prompts, greedy, pad)}, args.repeats, seed=0,
@@ -107,6 +111,7 @@ def main() -> int:
     result = {
         "model": args.model,
         "threads": torch.get_num_threads(),
+        "rollout_precision": "bf16 autocast" if config.bf16 else "fp32",
         "rollouts": {
             "prompts": args.queries, "copies": args.rollouts, "new_tokens": args.new_tokens,
             "prompt_tokens_mean": round(statistics.fmean(map(len, rollout_prompts))),
@@ -126,7 +131,8 @@ def main() -> int:
     markdown = (
         f"`{args.model}`, {result['threads']} threads, median of {args.repeats} runs per path.\n\n"
         "| workload | plain `generate` s | rerec s | speedup |\n|---|---|---|---|\n"
-        f"| rollouts: {r['prompts']} prompts x {r['copies']} copies (~{r['prompt_tokens_mean']} prompt tokens), "
+        f"| rollouts ({result['rollout_precision']}): {r['prompts']} prompts x {r['copies']} copies "
+        f"(~{r['prompt_tokens_mean']} prompt tokens), "
         f"{r['new_tokens']} sampled tokens each | {r['plain_s']} | {r['rerec_s']} | **{result['speedup']}x** |\n"
         f"| greedy evaluation: {g['prompts']} held-out prompts, up to {g['max_new_tokens']} tokens | {g['plain_s']} | "
         f"{g['rerec_s']} | {result['greedy_speedup']}x |\n\n"

@@ -20,21 +20,12 @@ import argparse
 import statistics
 from pathlib import Path
 
-import numpy as np
-from common import write_result
+from common import paired_interval, write_result
 from tqdm import tqdm
 
 from rerec.data.queries.schema import read_queries
 from rerec.serve.assistant import Assistant, AssistantConfig, Request
 from rerec.training.data import balanced_subset
-
-
-def paired_interval(before: list[float], after: list[float], seed: int = 0, rounds: int = 10_000) -> list[float]:
-    """95% percentile-bootstrap interval of mean(after - before) over the same queries."""
-    diffs = np.asarray(after, dtype=float) - np.asarray(before, dtype=float)
-    rng = np.random.default_rng(seed)
-    means = diffs[rng.integers(0, len(diffs), size=(rounds, len(diffs)))].mean(axis=1)
-    return [round(float(np.percentile(means, 2.5)), 4), round(float(np.percentile(means, 97.5)), 4)]
 
 
 def record(kind: str, before: str | None, after: str | None, refuted: set[str], truth: set[str]) -> dict:

@@ -65,9 +65,11 @@ def _step_profile(r: dict) -> str:
 
 def _serve(r: dict) -> str:
     one, many = r["single"], r["concurrent"]
+    ratio = r[f"throughput_ratio_{many['clients']}_clients"]
     return (
         f"p50 {one['p50_s']} s / p95 {one['p95_s']} s (1 client); {many['clients']} clients "
-        f"{r['speedup']}x the throughput, p50 {many['p50_s']} s; errors {one['errors'] + many['errors']}"
+        f"{ratio}x the throughput, p50 {many['p50_s']} s; "
+        f"errors {one['errors'] + many['errors']}"
     )
 
 
@@ -101,6 +103,9 @@ BENCHES = (
                     f"{r['greedy_match_share']:.0%} identical answers", "rerec's generation path vs `generate`"),
     Bench("curriculum_efficiency", ("--steps", "6", "--queries", "12"), (), _curriculum, "curriculum on vs off"),
     Bench("serve_latency", ("--seconds", "20"), ("--seconds", "60"), _serve, "`POST /v1/recommend`, k = 10"),
+    Bench("prompt_settings", ("--max_queries", "12", "--out", "runs/prompt-settings-quick"), (),
+          lambda r: ", ".join(f"{k} Hit@1 {v['hit@1']:.3f} ({v['prompt_tokens_mean']} prompt tokens)"
+                              for k, v in r["settings"].items()), "serving prompt: facts and candidates shown"),
     Bench("demo_time", (), (), lambda r: f"{r['minutes']} min", "`rerec demo` from a fresh clone (full mode only)"),
 )  # fmt: skip
 

@@ -1,7 +1,9 @@
-"""One line describing the machine a number was measured on, for benchmark results and reports."""
+"""The machine a number was measured on (one line for benchmark results and reports) and what it computes fastest:
+its matmul peak per dtype, and whether bfloat16 pays on its CPU."""
 
 from __future__ import annotations
 
+import functools
 import os
 import platform
 import time
@@ -10,26 +12,6 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import torch
-
-# CPU features that run bfloat16 matmuls natively. Without them PyTorch emulates bf16 on the CPU: measured on a
-# 2-core AMD EPYC (AVX2 only), a 512x576x1536 matmul took 767 ms under bf16 autocast vs 29 ms in fp32.
-NATIVE_BF16_FLAGS = ("avx512_bf16", "amx_bf16", "bf16")
-
-
-def cpu_flags() -> set[str]:
-    """The CPU's feature flags from /proc/cpuinfo (x86 `flags`, Arm `Features`); empty where unreadable."""
-    info = Path("/proc/cpuinfo")
-    if not info.is_file():
-        return set()
-    for line in info.read_text().splitlines():
-        if line.startswith(("flags", "Features")):
-            return set(line.split(":", 1)[1].split())
-    return set()
-
-
-def native_cpu_bf16() -> bool:
-    """Whether this CPU computes bfloat16 natively (else bf16 is many times slower than fp32 here)."""
-    return bool(cpu_flags() & set(NATIVE_BF16_FLAGS))
 
 
 def machine() -> str:
@@ -63,3 +45,14 @@ def matmul_peak(dtype: torch.dtype, size: int = 2048, budget_s: float = 1.0) -> 
         a @ b
         count += 1
     return 2 * size**3 * count / (time.perf_counter() - start)
+
+
+@functools.cache
+def bf16_faster_on_cpu() -> bool:
+    """Whether bfloat16 matmuls beat fp32 on this CPU, measured once per process (about a second). Natively
+    (AVX512-BF16, AMX) bf16 ran several times fp32 on the boxes here; emulated (an AVX2-only EPYC) a 512 matmul
+    took 767 ms vs 29 ms in fp32. Measuring rather than reading CPU flags also catches a CPU that has the flag
+    but not the kernels for it."""
+    import torch
+
+    return matmul_peak(torch.bfloat16, budget_s=0.3) > matmul_peak(torch.float32, budget_s=0.3)

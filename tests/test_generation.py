@@ -40,6 +40,16 @@ def test_each_distinct_prompt_is_encoded_once(model, tokenizer):
     assert all(shape == (len(PROMPTS), 1) for shape in batches[1:])  # then one token per row and step
 
 
+def test_autocast_casts_the_weights_once_per_generation(model, tokenizer):
+    """Under mixed precision the bf16 copy of each weight is made once, not once per decoded token."""
+    head = list(model.lm_head.weight.shape)
+    config = GenerationConfig(max_new_tokens=6, do_sample=False)
+    with torch.autocast("cpu", dtype=torch.bfloat16), torch.profiler.profile(record_shapes=True) as prof:
+        generate(model, PROMPTS[:2], config, tokenizer.pad_token_id)
+    casts = [e for e in prof.events() if e.name == "aten::_to_copy" and e.input_shapes and e.input_shapes[0] == head]
+    assert len(casts) == 1
+
+
 def test_copies_of_a_prompt_are_sampled_independently(model, tokenizer):
     torch.manual_seed(0)
     config = GenerationConfig(max_new_tokens=8, do_sample=True, temperature=1.0, top_k=0, top_p=1.0)

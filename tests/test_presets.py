@@ -32,10 +32,10 @@ def test_sft_preset_parses_with_the_trust_flag():
 
 
 @pytest.mark.parametrize("native", [True, False])
-def test_cpu_presets_use_bf16_only_where_the_cpu_has_it(monkeypatch, native):
+def test_cpu_presets_use_bf16_only_where_it_measures_faster(monkeypatch, native):
     import rerec.training.run as run
 
-    monkeypatch.setattr(run, "native_cpu_bf16", lambda: native)
+    monkeypatch.setattr(run, "bf16_faster_on_cpu", lambda: native)
     monkeypatch.setattr(run, "_cuda", lambda: False)
     for parse, preset in ((parse_train_args, "cpu-demo"), (parse_sft_args, "cpu-sft")):
         config = parse(["--config", preset])[-1]

@@ -152,7 +152,7 @@ def markdown_table(metrics: dict, columns: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _read_predictions(path: Path) -> dict[str, dict]:
+def read_predictions(path: Path) -> dict[str, dict]:
     """The predictions on disk; a line cut off by a kill is dropped from the file (its query is generated again)
     so that the next append starts on a line of its own."""
     if not path.is_file():
@@ -229,7 +229,7 @@ def evaluate(
     for key in ("output_dir", "batch_size"):
         settings.pop(key)
     _check_settings(folder, settings)
-    done = _read_predictions(folder / PREDICTIONS)
+    done = read_predictions(folder / PREDICTIONS)
     todo = [row for row in rows if row["id"] not in done]
     if todo:
         if cfg.baseline:
@@ -262,12 +262,25 @@ def score_predictions(
     rows: list[dict], done: dict[str, dict], ds, facts: bool, cfg: EvalConfig, prepared: Path
 ) -> dict:
     """Metrics per query type and over all (`"all"`) from the stored predictions."""
+    by_type: dict[str, list[dict]] = defaultdict(list)
+    for row, scores in zip(rows, row_scores(rows, done, ds, facts, cfg, prepared), strict=True):
+        by_type[row["type"]].append(scores)
+    metrics = {kind: summarise(scored) for kind, scored in by_type.items()}
+    metrics["all"] = summarise([s for scored in by_type.values() for s in scored])
+    return metrics
+
+
+def row_scores(
+    rows: list[dict], done: dict[str, dict], ds, facts: bool, cfg: EvalConfig, prepared: Path
+) -> list[dict]:
+    """Each row's scores (hit@k, ndcg@k, format, claims, reward, tokens, seconds), in `rows`' order: the unit of a
+    paired comparison between two evaluations of the same queries."""
     reader = AnswerReader(TitleIndex(ds.catalog), cfg.mode)
     generated = [row for row in rows if "completion" in done[row["id"]]]
     texts = [done[row["id"]]["completion"] for row in generated]
     values = held_out_rewards(generated, texts, prepared, ds, reader) if generated else []
     rewards = dict(zip((row["id"] for row in generated), values, strict=True))
-    by_type: dict[str, list[dict]] = defaultdict(list)
+    out = []
     for row in rows:
         pred = done[row["id"]]
         if "ranked" in pred:
@@ -277,7 +290,5 @@ def score_predictions(
             verifier = StepVerifier(ds.graph, ds.catalog, row_titles(row)) if facts else None
             scores = score_row(row, pred["completion"], reader, ds.graph, verifier, cfg.k)
         scores["reward"] = rewards.get(row["id"])  # None for a baseline: it writes no completion
-        by_type[row["type"]].append({**scores, "tokens": pred["tokens"], "seconds": pred["seconds"]})
-    metrics = {kind: summarise(scored) for kind, scored in by_type.items()}
-    metrics["all"] = summarise([s for scored in by_type.values() for s in scored])
-    return metrics
+        out.append({**scores, "tokens": pred["tokens"], "seconds": pred["seconds"]})
+    return out

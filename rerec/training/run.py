@@ -11,13 +11,14 @@ from rerec.assets import resolve_model
 from rerec.data.atomic import claim_folder
 from rerec.data.grounding import TitleIndex
 from rerec.data.prompts import PromptConfig
-from rerec.machine import native_cpu_bf16
+from rerec.machine import bf16_faster_on_cpu
 from rerec.presets import resolve_presets
 from rerec.rewards.answer import AnswerReader
 from rerec.rewards.shaping import RewardConfig, build_rewards
 from rerec.training.checkpoints import last_complete_checkpoint
 from rerec.training.config import ModelArguments, ReRecConfig, TrainDataArguments
 from rerec.training.data import load_split
+from rerec.training.lm_head import compact_fused_head_on_cpu
 from rerec.training.trainer import ReRecTrainer
 
 logger = logging.getLogger(__name__)
@@ -36,8 +37,8 @@ def load_model(model_args: ModelArguments):
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     dtype = model_args.dtype if model_args.dtype not in (None, "auto") else "float32"
-    if dtype == "bfloat16" and not _cuda() and not native_cpu_bf16():
-        logger.warning("this CPU has no native bfloat16 (emulated, ~25x slower than fp32 here): loading float32")
+    if dtype == "bfloat16" and not _cuda() and not bf16_faster_on_cpu():
+        logger.warning("bfloat16 matmuls measured slower than float32 on this CPU (emulated?): loading float32")
         dtype = "float32"
     model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype, use_safetensors=True, trust_remote_code=trust)
     return model, tokenizer
@@ -51,10 +52,11 @@ def _cuda() -> bool:
 
 def cpu_precision(config) -> None:
     """A preset's `bf16: true` pays on CPUs with native bf16 (2.6x on an AVX512-BF16 Xeon) and costs ~25x on
-    one without (AVX2 EPYC): there training falls back to fp32, with a warning, instead of running for hours."""
+    one without (AVX2 EPYC): where bf16 matmuls measure slower than fp32, training falls back to fp32, with a
+    warning, instead of running for hours."""
     on_cpu = config.use_cpu or not _cuda()
-    if config.bf16 and on_cpu and not native_cpu_bf16():
-        logger.warning("this CPU has no native bfloat16 (it would be emulated, ~25x slower): training in fp32")
+    if config.bf16 and on_cpu and not bf16_faster_on_cpu():
+        logger.warning("bfloat16 matmuls measured slower than float32 on this CPU: training in fp32")
         config.bf16 = False
         config.mixed_precision = "no"  # what the Trainer hands to accelerate, set from bf16 when parsed
 
@@ -69,6 +71,7 @@ def build_trainer(
     tokenizer=None,
 ) -> ReRecTrainer:
     """Everything `rerec train` runs; `model`/`tokenizer` may be passed in (tests use tiny ones)."""
+    compact_fused_head_on_cpu()
     train_ds, ds = load_split(data_args, prompt_cfg, reward_cfg.mode)
     reader = AnswerReader(TitleIndex(ds.catalog, reward_cfg.grounding_threshold), reward_cfg.mode)
     funcs, weights = build_rewards(Path(data_args.prepared), reward_cfg, ds, reader)

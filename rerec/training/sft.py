@@ -15,6 +15,7 @@ from rerec.data.prompts import PromptConfig
 from rerec.training.checkpoints import AtomicCheckpoints
 from rerec.training.config import ModelArguments, TrainDataArguments
 from rerec.training.data import load_split, row_titles
+from rerec.training.lm_head import compact_fused_head_on_cpu
 from rerec.training.metrics_log import JsonlMetrics
 from rerec.training.rationales import rationale
 
@@ -45,6 +46,7 @@ def build_sft_trainer(
 ) -> WarmStartTrainer:
     from rerec.training.run import load_model
 
+    compact_fused_head_on_cpu()
     dataset = sft_dataset(data_args, prompt)
     if model is None:
         model, tokenizer = load_model(model_args)
