@@ -25,6 +25,7 @@ import torch
 from common import write_result
 from transformers import GenerationConfig
 
+from rerec.eval.generation import prompt_ids
 from rerec.generation import generate, left_pad
 from rerec.runtime import keep_freed_memory
 from rerec.training.data import load_split
@@ -51,11 +52,6 @@ def timed(paths: dict, repeats: int, seed: int) -> tuple[dict[str, float], dict[
     return {name: statistics.median(s) for name, s in seconds.items()}, outputs
 
 
-def token_ids(tokenizer, rows: list[dict]) -> list[list[int]]:
-    texts = [tokenizer.apply_chat_template(r["prompt"], add_generation_prompt=True, tokenize=False) for r in rows]
-    return [tokenizer(t, add_special_tokens=False)["input_ids"] for t in texts]
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--prepared", default="runs/ml100k")
@@ -78,9 +74,9 @@ def main() -> int:
     train, _ = load_split(data, prompt, "candidates")
     test, _ = load_split(data, prompt, "candidates", split="test")
     rollout_prompts = [
-        ids for ids in token_ids(tokenizer, train.select(range(args.queries))) for _ in range(args.rollouts)
+        ids for ids in prompt_ids(tokenizer, train.select(range(args.queries))["prompt"]) for _ in range(args.rollouts)
     ]
-    eval_prompts = token_ids(tokenizer, test.select(range(min(args.eval_prompts, len(test)))))
+    eval_prompts = prompt_ids(tokenizer, test.select(range(min(args.eval_prompts, len(test))))["prompt"])
 
     sampled = GenerationConfig.from_dict({
         **model.generation_config.to_dict(), "do_sample": True, "temperature": 1.0, "top_k": 0, "top_p": 1.0,

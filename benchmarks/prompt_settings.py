@@ -23,6 +23,7 @@ from pathlib import Path
 from common import paired_interval, write_result
 
 from rerec.data.prompts import PromptConfig
+from rerec.eval.generation import prompt_ids
 from rerec.eval.harness import PREDICTIONS, EvalConfig, evaluate, read_predictions, row_scores
 from rerec.training.config import ModelArguments, TrainDataArguments
 from rerec.training.data import load_split
@@ -51,8 +52,7 @@ def run(args: argparse.Namespace) -> dict:
         rows, ds = load_split(data, prompt, cfg.mode, cfg.split)
         scores = row_scores(list(rows), read_predictions(Path(cfg.output_dir) / PREDICTIONS), ds, True, cfg,
                             Path(args.prepared))  # fmt: skip
-        texts = [tokenizer.apply_chat_template(r["prompt"], add_generation_prompt=True, tokenize=False) for r in rows]
-        lengths = [len(tokenizer(t, add_special_tokens=False)["input_ids"]) for t in texts]
+        lengths = [len(ids) for ids in prompt_ids(tokenizer, rows["prompt"])]
         hits[setting.name] = [float(s["hit@1"]) for s in scores]
         out[setting.name] = {
             "candidates": setting.candidates,
@@ -65,8 +65,9 @@ def run(args: argparse.Namespace) -> dict:
         }
     base = SETTINGS[0].name
     for name in out:
-        out[name]["hit1_diff_vs_" + base + "_ci95"] = paired_interval(hits[base], hits[name])
-    return {"model": args.model, "prepared": args.prepared, "queries": len(hits[base]), "settings": out}
+        out[name]["hit1_diff_ci95"] = paired_interval(hits[base], hits[name])
+    return {"model": args.model, "prepared": args.prepared, "queries": len(hits[base]), "baseline": base,
+            "settings": out}  # fmt: skip
 
 
 def markdown(result: dict) -> str:
@@ -75,11 +76,11 @@ def markdown(result: dict) -> str:
         "(explicit, implicit, misinformed; one shown candidate right), greedy, batches of 16.",
         "",
         "| setting | candidates | facts | prompt tokens | completion tokens | gen s/query | Hit@1 | format | "
-        "Hit@1 − serve-30, 95% CI |",
+        f"Hit@1 − {result['baseline']}, 95% CI |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for name, s in result["settings"].items():
-        ci = s["hit1_diff_vs_serve-30_ci95"]
+        ci = s["hit1_diff_ci95"]
         lines.append(
             f"| {name} | {s['candidates']} | {s['facts']} | {s['prompt_tokens_mean']} | {s['completion_tokens_mean']} "
             f"| {s['generation_s_per_query']} | {s['hit@1']:.3f} | {s['format']:.3f} | {ci} |"

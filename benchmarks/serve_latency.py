@@ -81,7 +81,6 @@ def main() -> int:
     parser.add_argument("--prepared", default="runs/ml100k")
     parser.add_argument("--dtype", default="bfloat16", help="weights, as `rerec serve --dtype`")
     parser.add_argument("--max_facts", type=int, default=AssistantConfig.max_facts, help="as `rerec serve`")
-    parser.add_argument("--name", default=None, help="result file name (default: serve_latency[_dtype])")
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=60.0, help="length of each phase")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
@@ -125,8 +124,7 @@ def main() -> int:
         + "\n".join(rows)
     )
     markdown += f"\n\nThroughput with {args.clients} clients: {ratio}x (mean batch {many['mean_batch']})."
-    name = args.name or ("serve_latency" if args.dtype == "bfloat16" else f"serve_latency_{args.dtype}")
-    write_result(name, result, markdown)
+    write_result("serve_latency" if args.dtype == "bfloat16" else f"serve_latency_{args.dtype}", result, markdown)
     print(json.dumps(result, indent=2) if args.json else markdown)
     return 0
 

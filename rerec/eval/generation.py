@@ -20,6 +20,12 @@ class Generated:
     seconds: float
 
 
+def prompt_ids(tokenizer, prompts: Sequence[list[dict]]) -> list[list[int]]:
+    """Token ids of chat prompts as the model reads them: its chat template with the generation prompt."""
+    texts = [tokenizer.apply_chat_template(p, add_generation_prompt=True, tokenize=False) for p in prompts]
+    return [tokenizer(t, add_special_tokens=False)["input_ids"] for t in texts]
+
+
 def generate_batches(
     model, tokenizer, prompts: Sequence[list[dict]], batch_size: int, max_new_tokens: int
 ) -> Iterator[list[Generated]]:
@@ -35,8 +41,7 @@ def generate_batches(
     eos = set(eos) if isinstance(eos, list) else {tokenizer.eos_token_id if eos is None else eos}
     for start in range(0, len(prompts), batch_size):
         chunk = prompts[start : start + batch_size]
-        texts = [tokenizer.apply_chat_template(p, add_generation_prompt=True, tokenize=False) for p in chunk]
-        ids = [tokenizer(t, add_special_tokens=False)["input_ids"] for t in texts]
+        ids = prompt_ids(tokenizer, chunk)
         began = time.perf_counter()
         new = generate(model, ids, config, tokenizer.pad_token_id)
         seconds = (time.perf_counter() - began) / len(chunk)
