@@ -24,7 +24,7 @@ from common import paired_interval, write_result
 
 from rerec.data.prompts import PromptConfig
 from rerec.eval.generation import prompt_ids
-from rerec.eval.harness import PREDICTIONS, EvalConfig, evaluate, read_predictions, row_scores
+from rerec.eval.harness import EvalConfig, evaluate, read_scores
 from rerec.training.config import ModelArguments, TrainDataArguments
 from rerec.training.data import load_split
 from rerec.training.run import load_model
@@ -49,9 +49,9 @@ def run(args: argparse.Namespace) -> dict:
         prompt = PromptConfig(facts=True, max_facts=setting.facts, max_candidates=setting.candidates)
         cfg = EvalConfig(str(Path(args.out) / setting.name), batch_size=args.batch_size)
         evaluate(data, prompt, cfg, args.model, model, tokenizer)
-        rows, ds = load_split(data, prompt, cfg.mode, cfg.split)
-        scores = row_scores(list(rows), read_predictions(Path(cfg.output_dir) / PREDICTIONS), ds, True, cfg,
-                            Path(args.prepared))  # fmt: skip
+        rows, _ = load_split(data, prompt, cfg.mode, cfg.split)
+        by_id = read_scores(Path(cfg.output_dir))
+        scores = [by_id[row_id] for row_id in rows["id"]]
         lengths = [len(ids) for ids in prompt_ids(tokenizer, rows["prompt"])]
         hits[setting.name] = [float(s["hit@1"]) for s in scores]
         out[setting.name] = {

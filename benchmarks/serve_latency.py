@@ -1,6 +1,8 @@
 """Latency and throughput of `POST /v1/recommend` on loopback with the embedded model on CPU (k = 10).
 
-Starts `rerec serve`'s app in this process (uvicorn on 127.0.0.1, a free port), then:
+Starts `rerec serve`'s app in this process (uvicorn on 127.0.0.1, a free port) and its HTTP clients in a second
+process, so that the server's event loop and model thread do not share theirs with the clients (on 2 cores the
+clients in the server's own process added ~1-2 s to a request). Then:
 1. one client, sequential requests: p50 / p95 latency and requests/s;
 2. `--clients` concurrent clients for `--seconds`: requests/s, p50 / p95, and the batch sizes the server ran.
 The queries are the held-out test split's own query texts (explicit, implicit, misinformed), in order.
@@ -14,8 +16,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import multiprocessing
 import statistics
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -90,11 +94,12 @@ def main() -> int:
     assistant = Assistant.load(cfg)
     texts = queries(Path(args.prepared))
     app = create_app(assistant, ServeConfig(max_batch=args.clients, max_queue=4 * args.clients))
-    with background_server(app) as base:
-        phase(base, texts, 1, min(10.0, args.seconds / 4))  # warm-up: first calls pay one-off costs
-        single = phase(base, texts, 1, args.seconds)
+    clients = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+    with clients, background_server(app) as base:
+        clients.submit(phase, base, texts, 1, min(10.0, args.seconds / 4)).result()  # warm-up: one-off costs
+        single = clients.submit(phase, base, texts, 1, args.seconds).result()
         before = len(app.state.batcher.batches)
-        many = phase(base, texts, args.clients, args.seconds)
+        many = clients.submit(phase, base, texts, args.clients, args.seconds).result()
         many["mean_batch"] = round(statistics.fmean(app.state.batcher.batches[before:] or [0]), 2)
     ratio = round(many["requests_per_s"] / single["requests_per_s"], 2) if single["requests_per_s"] else None
     result = {

@@ -16,7 +16,7 @@ from rerec.data.knowledge_graph import KnowledgeGraph
 from rerec.data.prompts import PromptConfig
 from rerec.data.queries.schema import read_queries
 from rerec.eval import harness
-from rerec.eval.harness import EvalConfig, evaluate, score_row, summarise
+from rerec.eval.harness import EvalConfig, evaluate, read_scores, score_row, summarise
 from rerec.rewards.answer import AnswerReader
 from rerec.training.config import TrainDataArguments
 
@@ -96,6 +96,9 @@ def test_baselines_run_through_the_harness(prepared, tmp_path, baseline, mode):
     metrics = evaluate(data, PromptConfig(max_candidates=5), cfg, "unused")
     assert metrics["all"]["n"] == 40 and metrics["all"]["format"] == 1.0 and metrics["all"]["reward"] is None
     assert 0 <= metrics["all"]["hit@1"] <= 1
+    scores = read_scores(tmp_path / mode)  # per query, for paired comparisons: the metrics are their means
+    assert len(scores) == 40
+    assert sum(s["hit@1"] for s in scores.values()) / 40 == pytest.approx(metrics["all"]["hit@1"])
     if baseline == "kg-path" and mode == "candidates":  # follows the true conditions: finds the positive among 5
         assert metrics["explicit"]["hit@1"] == 1.0
     if baseline == "kg-path" and mode == "open":

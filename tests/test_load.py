@@ -1,7 +1,9 @@
 """Load: 32 concurrent clients for 60 s against `rerec serve` on loopback with a tiny random model.
 
-Reliability suite (`pytest -m reliability`): no errors but the documented 503 under overload, p99 latency
-reported, and the process's resident memory at the end within 10% of what it was after warm-up.
+Reliability suite (`pytest -m reliability`): with the server's default batch (8) and queue (32), every client
+has a place, so at most 5% of the requests are shed with the documented 503 (the queue of 16 this test once used
+left 8 of 32 clients without one: 37% shed) and nothing else fails; p99 latency reported, and the process's
+resident memory at the end within 10% of what it was after warm-up.
 """
 
 from __future__ import annotations
@@ -59,7 +61,7 @@ def test_32_clients_for_a_minute(tokenizer, monkeypatch):
     monkeypatch.delenv(API_KEY_ENV, raising=False)
     cfg = AssistantConfig(sources=["graph", "attributes", "popular"], num_candidates=5, max_new_tokens=16)
     assistant = Assistant(movie_world(), tiny_model(tokenizer), tokenizer, cfg)
-    app = create_app(assistant, ServeConfig(max_batch=8, max_queue=16, timeout_s=60))
+    app = create_app(assistant, ServeConfig(timeout_s=60))
     with background_server(app) as base:
         hammer(base, CLIENTS, 10.0)  # warm-up
         warm = rss_mb()
@@ -67,6 +69,9 @@ def test_32_clients_for_a_minute(tokenizer, monkeypatch):
         end = rss_mb()
     ordered = sorted(latencies)
     p99 = ordered[int(0.99 * (len(ordered) - 1))]
-    print(f"\nload: {sum(codes.values())} requests, codes {codes}, p99 {p99:.2f} s, RSS {warm:.0f} -> {end:.0f} MB")  # noqa: T201
+    shed = codes.get(503, 0) / sum(codes.values())
+    print(f"\nload: {sum(codes.values())} requests, codes {codes} ({shed:.1%} shed), p99 {p99:.2f} s, "  # noqa: T201
+          f"RSS {warm:.0f} -> {end:.0f} MB")  # fmt: skip
     assert set(codes) <= {200, 503} and codes.get(200, 0) > 0
+    assert shed <= 0.05
     assert end <= 1.10 * warm

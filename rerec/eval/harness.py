@@ -1,7 +1,8 @@
 """`rerec eval`: generate answers for a prepared split and score them per query type with the rewards' own reader.
 
 Predictions are appended to `predictions.jsonl` batch by batch, so a stopped evaluation resumes where it was;
-`metrics.json` / `metrics.md` are rewritten from all predictions at the end.
+`scores.jsonl` (each query's scores, the unit of a paired comparison between two evaluations) and `metrics.json` /
+`metrics.md` are rewritten from all predictions at the end.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from rerec.training.data import load_split, row_titles
 logger = logging.getLogger(__name__)
 
 PREDICTIONS = "predictions.jsonl"
+SCORES = "scores.jsonl"
 SETTINGS = "eval_settings.json"
 
 
@@ -247,10 +249,22 @@ def evaluate(
                 handle.flush()
                 bar.update(len(batch))
         bar.close()
-    metrics = score_predictions(rows, done, ds, prompt.facts, cfg, Path(data.prepared))
+    scored = row_scores(rows, done, ds, prompt.facts, cfg, Path(data.prepared))
+    (folder / SCORES).write_text(
+        "".join(json.dumps({"id": r["id"], "type": r["type"], **s}) + "\n" for r, s in zip(rows, scored, strict=True))
+    )
+    metrics = metrics_by_type(rows, scored)
     (folder / "metrics.json").write_text(json.dumps(metrics, indent=2, sort_keys=True))
     (folder / "metrics.md").write_text(markdown_table(metrics, table_columns(cfg.mode, cfg.k)))
     return metrics
+
+
+def read_scores(folder: Path) -> dict[str, dict]:
+    """An evaluation folder's per-query scores by query id (`scores.jsonl`, written by `evaluate`)."""
+    path = folder / SCORES
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} is missing: run `rerec eval` into {folder} first")
+    return {record["id"]: record for record in map(json.loads, path.read_text().splitlines())}
 
 
 def _chunks(rows: list[dict], size: int) -> Iterator[list[dict]]:
@@ -258,12 +272,10 @@ def _chunks(rows: list[dict], size: int) -> Iterator[list[dict]]:
         yield rows[start : start + size]
 
 
-def score_predictions(
-    rows: list[dict], done: dict[str, dict], ds, facts: bool, cfg: EvalConfig, prepared: Path
-) -> dict:
-    """Metrics per query type and over all (`"all"`) from the stored predictions."""
+def metrics_by_type(rows: list[dict], scored: list[dict]) -> dict:
+    """Metrics per query type and over all (`"all"`) from each row's scores."""
     by_type: dict[str, list[dict]] = defaultdict(list)
-    for row, scores in zip(rows, row_scores(rows, done, ds, facts, cfg, prepared), strict=True):
+    for row, scores in zip(rows, scored, strict=True):
         by_type[row["type"]].append(scores)
     metrics = {kind: summarise(scored) for kind, scored in by_type.items()}
     metrics["all"] = summarise([s for scored in by_type.values() for s in scored])
@@ -273,8 +285,7 @@ def score_predictions(
 def row_scores(
     rows: list[dict], done: dict[str, dict], ds, facts: bool, cfg: EvalConfig, prepared: Path
 ) -> list[dict]:
-    """Each row's scores (hit@k, ndcg@k, format, claims, reward, tokens, seconds), in `rows`' order: the unit of a
-    paired comparison between two evaluations of the same queries."""
+    """Each row's scores (hit@k, ndcg@k, format, claims, reward, tokens, seconds), in `rows`' order."""
     reader = AnswerReader(TitleIndex(ds.catalog), cfg.mode)
     generated = [row for row in rows if "completion" in done[row["id"]]]
     texts = [done[row["id"]]["completion"] for row in generated]
