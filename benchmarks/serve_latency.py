@@ -44,7 +44,8 @@ def queries(prepared: Path, per_type: int = 20) -> list[str]:
     return [q for trio in zip(*by_type, strict=False) for q in trio]
 
 
-async def client(base: str, texts: list[str], start: int, until: float, latencies: list[float], errors: list[int]):
+async def client(base: str, texts: list[str], start: int, until: float, latencies: list[float], timings: list[dict],
+                 errors: list[int]):  # fmt: skip
     async with httpx.AsyncClient(base_url=base, timeout=300) as http:
         n = start
         while time.perf_counter() < until:
@@ -52,6 +53,7 @@ async def client(base: str, texts: list[str], start: int, until: float, latencie
             resp = await http.post("/v1/recommend", json={"query": texts[n % len(texts)], "k": 10})
             if resp.status_code == 200:
                 latencies.append(time.perf_counter() - began)
+                timings.append(resp.json()["timings"])
             else:
                 errors.append(resp.status_code)
             n += 1
@@ -59,12 +61,13 @@ async def client(base: str, texts: list[str], start: int, until: float, latencie
 
 def phase(base: str, texts: list[str], clients: int, seconds: float) -> dict:
     latencies: list[float] = []
+    timings: list[dict] = []  # the server's own account of each answer (`Response.timings`)
     errors: list[int] = []
     began = time.perf_counter()
     until = began + seconds
 
     async def run():
-        await asyncio.gather(*(client(base, texts, c * 7, until, latencies, errors) for c in range(clients)))
+        await asyncio.gather(*(client(base, texts, c * 7, until, latencies, timings, errors) for c in range(clients)))
 
     asyncio.run(run())
     wall = time.perf_counter() - began
@@ -76,6 +79,10 @@ def phase(base: str, texts: list[str], clients: int, seconds: float) -> dict:
         "requests_per_s": round(len(latencies) / wall, 3),
         "p50_s": round(percentile(latencies, 0.5), 3) if latencies else None,
         "p95_s": round(percentile(latencies, 0.95), 3) if latencies else None,
+        **{
+            f"server_{key}_p50": round(percentile([t[key] for t in timings], 0.5), 3) if timings else None
+            for key in ("retrieval_s", "generation_s", "verify_s", "tokens")
+        },
     }
 
 
@@ -129,6 +136,11 @@ def main() -> int:
         + "\n".join(rows)
     )
     markdown += f"\n\nThroughput with {args.clients} clients: {ratio}x (mean batch {many['mean_batch']})."
+    markdown += (
+        f" One client, medians of the server's own timings: retrieval {single['server_retrieval_s_p50']} s, "
+        f"generation {single['server_generation_s_p50']} s for {single['server_tokens_p50']} tokens, "
+        f"verification {single['server_verify_s_p50']} s."
+    )
     write_result("serve_latency" if args.dtype == "bfloat16" else f"serve_latency_{args.dtype}", result, markdown)
     print(json.dumps(result, indent=2) if args.json else markdown)
     return 0

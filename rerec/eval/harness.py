@@ -277,8 +277,8 @@ def metrics_by_type(rows: list[dict], scored: list[dict]) -> dict:
     by_type: dict[str, list[dict]] = defaultdict(list)
     for row, scores in zip(rows, scored, strict=True):
         by_type[row["type"]].append(scores)
-    metrics = {kind: summarise(scored) for kind, scored in by_type.items()}
-    metrics["all"] = summarise([s for scored in by_type.values() for s in scored])
+    metrics = {kind: summarise(group) for kind, group in by_type.items()}
+    metrics["all"] = summarise(list(scored))
     return metrics
 
 
