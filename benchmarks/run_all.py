@@ -73,6 +73,14 @@ def _serve(r: dict) -> str:
     )
 
 
+def _decode(r: dict) -> str:
+    rows = "; ".join(
+        f"{p['rows']} row{'s' * (p['rows'] > 1)} {p['step_ms']} ms a step ({p['split_ms']['matmuls']} matmuls)"
+        for p in r["profiles"]
+    )
+    return f"{rows}; the weights alone {r['weights_alone_ms']} ms ({r['weights_alone_gb_per_s']} GB/s)"
+
+
 def _curriculum(r: dict) -> str:
     text = f"zero-variance {r['zero_std_share_on']:.1%} on vs {r['zero_std_share_off']:.1%} off (ratio {r['ratio']})"
     if r.get("after_first_pass_ratio") is not None:
@@ -101,6 +109,8 @@ BENCHES = (
            "--repeats", "1"), (),
           lambda r: f"{r['speedup']}x plain `generate` (rollouts), greedy {r['greedy_speedup']}x with "
                     f"{r['greedy_match_share']:.0%} identical answers", "rerec's generation path vs `generate`"),
+    Bench("decode_profile", ("--model", "smollm2-135m-instruct", "--rows", "1", "--short", "8", "--long", "24"), (),
+          _decode, "a decoded token: matmuls, attention, other ops, Python"),
     Bench("curriculum_efficiency", ("--steps", "6", "--queries", "12"), (), _curriculum, "curriculum on vs off"),
     Bench("serve_latency", ("--seconds", "20"), ("--seconds", "60"), _serve, "`POST /v1/recommend`, k = 10"),
     Bench("prompt_settings", ("--max_queries", "12", "--out", "runs/prompt-settings-quick"), (),
