@@ -6,9 +6,10 @@ weights' matmuls, attention, the other tensor ops, and Python.
 For each row count (`--rows`: 1 is a served answer, 16 a rollout or evaluation batch) the script decodes exactly
 `--short` and then `--long` tokens (`min_new_tokens`) from held-out test prompts, under `torch.profiler`, and
 divides the difference by the extra tokens, so the prefill drops out. *Python* is the wall time the profiler's
-tensor ops do not account for. For scale it also times the model's own linear layers applied to one row with
-nothing else around them (`weights_alone_ms`): decoding one row has to stream every weight once per token, so
-that time, and the bandwidth it implies, bound what any scheduling of `generate` can reach.
+tensor ops do not account for (the profiler's own bookkeeping included, so it reads a little high). For scale it
+also times the model's own linear layers applied to one row with nothing else around them (`weights_alone_ms`):
+decoding one row has to stream every weight once per token, so that time, and the bandwidth it implies, bound what
+any scheduling of `generate` can reach.
 
 Model in bf16 where bf16 measures faster on this CPU (what `rerec serve` and evaluation use), fp32 otherwise.
 """
