@@ -23,11 +23,9 @@ def write_result(name: str, result: dict, markdown: str) -> dict:
     return result
 
 
-def paired_interval(before: list[float], after: list[float], seed: int = 0, rounds: int = 10_000) -> list[float]:
-    """95% percentile-bootstrap interval of mean(after - before) over the same queries."""
-    import numpy as np
+def paired_interval(before: list[float], after: list[float]) -> list[float]:
+    """95% bootstrap interval of mean(after - before) over the same queries (`rerec.eval.stats`), rounded."""
+    from rerec.eval.stats import paired_difference
 
-    diffs = np.asarray(after, dtype=float) - np.asarray(before, dtype=float)
-    rng = np.random.default_rng(seed)
-    means = diffs[rng.integers(0, len(diffs), size=(rounds, len(diffs)))].mean(axis=1)
-    return [round(float(np.percentile(means, 2.5)), 4), round(float(np.percentile(means, 97.5)), 4)]
+    d = paired_difference(after, before)
+    return [round(d.low, 4), round(d.high, 4)]

@@ -10,6 +10,7 @@ Usage (copy-paste):
     rerec eval --model_name_or_path runs/cpu-demo/final --split test --max_queries 90 --output_dir runs/eval/x
     rerec eval --baseline popularity --split test --output_dir runs/eval/popularity   # random, lightgcn, bm25, ...
     rerec report runs/eval/base runs/eval/grpo-seed0 runs/eval/grpo-seed1 --out reports/demo   # table + plots
+    rerec report runs/eval/rerec-seed* runs/eval/grpo-seed* --out reports/study --paired rerec grpo   # A - B per query
     rerec retention --model_name_or_path runs/cpu-sft/final --output_dir runs/retention/sft  # general skills kept?
     rerec train --config cpu-demo                              # GRPO + QAS/PAS rewards + RAAE + curriculum
     rerec train --config cpu-demo --resume                     # continue after a crash or kill
@@ -157,10 +158,11 @@ def _retention(rest: list[str]) -> int:
     return 0
 
 
-def _report(folders: list[str], out: str, metrics: list[str], title: str, overwrite: bool) -> int:
+def _report(args: argparse.Namespace) -> int:
     from rerec.eval.report import write_report
 
-    path = write_report([Path(f) for f in folders], Path(out), metrics, title, overwrite)
+    folders, out = [Path(f) for f in args.folders], args.out
+    path = write_report(folders, Path(out), args.metrics, args.title, args.overwrite, args.paired or [])
     print(path.read_text(), end="")
     print(f"report, JSON and plots in {out}")
     return 0
@@ -313,6 +315,10 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--metrics", nargs="+", default=["hit@1", "reward", "format"], help="metrics to tabulate")
     report.add_argument("--title", default="rerec results", help="report heading")
     report.add_argument("--overwrite", action="store_true", help="replace an earlier `rerec report` folder at --out")
+    report.add_argument(
+        "--paired", nargs=2, action="append", metavar=("A", "B"),
+        help="compare methods A and B query by query (A - B, 95%% interval, paired test); repeatable",
+    )  # fmt: skip
     sft = sub.add_parser("sft", help="supervised warm start on KG-path rationales (--config cpu-sft)", add_help=False)
     sft.add_argument("--resume", action="store_true", help="continue from the last checkpoint in output_dir")
     sft.add_argument("--overwrite", action="store_true", help=OVERWRITE_RUN)
@@ -356,7 +362,7 @@ def main(argv: list[str] | None = None) -> int:
         "eval": lambda: _eval(rest),
         "demo": lambda: _demo(rest),
         "retention": lambda: _retention(rest),
-        "report": lambda: _report(args.folders, args.out, args.metrics, args.title, args.overwrite),
+        "report": lambda: _report(args),
         "data": lambda: _fetch(args.name),
         "recommend": lambda: _recommend(args),
         "chat": lambda: _chat(args),

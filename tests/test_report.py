@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from rerec.eval.harness import SETTINGS
+from rerec.eval.harness import SCORES, SETTINGS
 from rerec.eval.report import method_of, write_report
 
 
@@ -26,7 +26,9 @@ def test_seeds_pool_into_mean_and_spread(tmp_path):
     assert "| grpo | 2 | 0.300 ± 0.141 | 0.400 ± 0.141 |" in text
     assert "| base | 1 | 0.100 | 0.100 |" in text
     summary = json.loads((tmp_path / "out" / "report.json").read_text())["summary"]["hit@1"]
-    assert summary["grpo"]["all"] == pytest.approx({"mean": 0.4, "std": 0.1414213562, "seeds": 2})
+    assert summary["grpo"]["all"] == pytest.approx(
+        {"mean": 0.4, "std": 0.1414213562, "seeds": 2, "low": None, "high": None}
+    )
     assert (tmp_path / "out" / "hit_at_1.png").stat().st_size > 0
     assert method_of(tmp_path / "rerec-no-raae-seed12") == "rerec-no-raae"
 
@@ -52,3 +54,45 @@ def test_training_diagnostics_come_from_the_runs_logs(tmp_path):
     # reward of the first 4 steps: (0.3 + 0.2) / 2; of the last 4: (0.5 + 0.2) / 2; 5 steps of 30 s = 2.5 min
     assert "| grpo | 2 | 5 | 2.5 | 0.250 → 0.350 | 0.250 | – | – | 40.000 |" in text
     assert "| base |" not in text.split("## training")[1]
+
+
+def scored_eval(folder, hits: dict[str, list[float]]) -> None:
+    """An eval folder with per-query Hit@1 (`scores.jsonl`) and the metrics they average to."""
+    folder.mkdir(parents=True)
+    rows = [
+        {"id": f"{kind}-{i}", "type": kind, "hit@1": h} for kind, values in hits.items() for i, h in enumerate(values)
+    ]
+    (folder / SCORES).write_text("".join(json.dumps(r) + "\n" for r in rows))
+    metrics = {kind: {"hit@1": sum(v) / len(v)} for kind, v in hits.items()}
+    metrics["all"] = {"hit@1": sum(r["hit@1"] for r in rows) / len(rows)}
+    (folder / "metrics.json").write_text(json.dumps(metrics))
+
+
+def test_per_query_scores_give_intervals_and_paired_differences(tmp_path):
+    # rerec beats grpo on 8 implicit queries and loses none: exact two-sided p = 2 / 2^8; misinformed identical
+    scored_eval(tmp_path / "rerec", {"explicit": [1, 0], "implicit": [1] * 8 + [0] * 2, "misinformed": [1, 0]})
+    scored_eval(tmp_path / "grpo", {"explicit": [1, 0], "implicit": [0] * 10, "misinformed": [1, 0]})
+    out = tmp_path / "out"
+    text = write_report(
+        [tmp_path / "rerec", tmp_path / "grpo"], out, ["hit@1"], "toy", pairs=[("rerec", "grpo")]
+    ).read_text()
+    header = "| method | seeds | explicit | implicit | misinformed | multi-hop | all |"
+    assert header in text
+    row = next(line for line in text.splitlines() if line.startswith("| grpo | 1 |"))
+    assert "| 0.000 [0.000, 0.000] |" in row  # implicit: all zero, so is its interval
+    paired_rows = {line.split(" | ")[0]: line for line in text.splitlines() if line.startswith("| ") and "[+" in line}
+    assert paired_rows["| implicit"].startswith("| implicit | 10 | 8 | 0.800 | 0.000 | +0.800 [")
+    assert "| 0.008 | yes |" in paired_rows["| implicit"]
+    assert paired_rows["| multi-hop"].startswith("| multi-hop | 12 | 8 | 0.750 | 0.083 | +0.667 [")
+    comparison = json.loads((out / "report.json").read_text())["paired"]["hit@1"]["rerec - grpo"]
+    assert comparison["explicit"]["diff"] == 0 and comparison["explicit"]["p_value"] == 1.0
+    assert comparison["implicit"]["p_value"] == pytest.approx(2 / 2**8)
+    summary = json.loads((out / "report.json").read_text())["summary"]["hit@1"]
+    assert summary["rerec"]["implicit"]["low"] < 0.8 < summary["rerec"]["implicit"]["high"]
+
+
+def test_pairing_an_unknown_method_fails_before_writing(tmp_path):
+    scored_eval(tmp_path / "rerec", {"explicit": [1, 0]})
+    with pytest.raises(ValueError, match="'grpo', which is none of the methods: rerec"):
+        write_report([tmp_path / "rerec"], tmp_path / "out", ["hit@1"], "toy", pairs=[("rerec", "grpo")])
+    assert not (tmp_path / "out").exists()

@@ -1,7 +1,9 @@
 """`rerec report`: one table of methods × query types from `rerec eval` folders, as Markdown, JSON and a PNG.
 
 A folder's method is its name without a trailing `-seed<N>` (`grpo-seed0`, `grpo-seed1` -> `grpo`), so seeds of
-one method are pooled into a mean and a spread (sample standard deviation).
+one method are pooled into a mean and a spread (sample standard deviation). Where the folders hold per-query
+scores (`scores.jsonl`), every cell also carries a 95% interval over queries, and `paired` pairs of methods are
+compared query by query (`rerec.eval.stats`): a gap is a finding only when its interval excludes 0.
 """
 
 from __future__ import annotations
@@ -14,20 +16,31 @@ from datetime import date
 from pathlib import Path
 
 from rerec.data.atomic import claim_folder
-from rerec.eval.harness import SETTINGS
+from rerec.eval.harness import SCORES, SETTINGS, read_scores
+from rerec.eval.stats import PairedDifference, mean_interval, paired_difference
 from rerec.machine import machine
 
 SEED_SUFFIX = re.compile(r"-seed\d+$")
+# Columns made of several query types: the multi-hop conditions, where the knowledge graph has to be walked.
+GROUPS = {"multi-hop": ("implicit", "misinformed")}
 
 
 @dataclass(frozen=True)
 class Cell:
+    """A method's value in one column: mean over its seeds, their spread, and (from per-query scores) the 95%
+    interval over queries of the per-query mean over seeds."""
+
     mean: float
     std: float
     seeds: int
+    low: float | None = None
+    high: float | None = None
 
     def text(self) -> str:
-        return f"{self.mean:.3f} ± {self.std:.3f}" if self.seeds > 1 else f"{self.mean:.3f}"
+        out = f"{self.mean:.3f}"
+        if self.low is not None:
+            out += f" [{self.low:.3f}, {self.high:.3f}]"
+        return out + (f" ± {self.std:.3f}" if self.seeds > 1 else "")
 
 
 def method_of(folder: Path) -> str:
@@ -42,26 +55,82 @@ def load_runs(folders: list[Path]) -> dict[str, list[dict]]:
         if not path.is_file():
             raise ValueError(f"{folder} has no metrics.json; run `rerec eval --output_dir {folder}` first")
         settings = json.loads((folder / SETTINGS).read_text()) if (folder / SETTINGS).is_file() else {}
-        runs.setdefault(method_of(folder), []).append({"metrics": json.loads(path.read_text()), "settings": settings})
+        scores = read_scores(folder) if (folder / SCORES).is_file() else None  # None: evaluated before 2026-12-03
+        runs.setdefault(method_of(folder), []).append(
+            {"metrics": json.loads(path.read_text()), "settings": settings, "scores": scores}
+        )
     return runs
 
 
+def columns(runs: dict[str, list[dict]]) -> list[str]:
+    """Query types, then the groups whose types are all there, then "all"."""
+    types = sorted({t for rs in runs.values() for r in rs for t in r["metrics"]} - {"all"})
+    return types + [name for name, members in GROUPS.items() if set(members) <= set(types)] + ["all"]
+
+
+def query_values(rs: list[dict], metric: str, column: str) -> dict[str, float] | None:
+    """Per query of `column` (a type, a group or "all"), `metric` averaged over the method's seeds; only queries
+    every seed scored. None when a seed has no per-query scores or none carries `metric`."""
+    if any(r["scores"] is None for r in rs):
+        return None
+    members = GROUPS.get(column, (column,))
+    per_seed = [
+        {qid: rec[metric] for qid, rec in r["scores"].items() if column == "all" or rec["type"] in members} for r in rs
+    ]
+    shared = set.intersection(*(set(values) for values in per_seed))
+    if not shared or any(values[q] is None for values in per_seed for q in shared):
+        return None
+    return {q: statistics.fmean(values[q] for values in per_seed) for q in sorted(shared)}
+
+
+def _cell(rs: list[dict], metric: str, column: str) -> Cell | None:
+    members = GROUPS.get(column, (column,))
+    seed_means = []
+    for r in rs:
+        if column in r["metrics"]:
+            seed_means.append(r["metrics"][column].get(metric))  # None: an older eval without the metric
+        elif all(kind in r["metrics"] for kind in members) and r["scores"] is not None:
+            values = [rec.get(metric) for rec in r["scores"].values() if rec["type"] in members]
+            seed_means.append(statistics.fmean(values) if values and None not in values else None)
+    seed_means = [v for v in seed_means if v is not None]
+    if not seed_means:
+        return None
+    spread = statistics.stdev(seed_means) if len(seed_means) > 1 else 0.0
+    per_query = query_values(rs, metric, column)
+    if per_query is None:
+        return Cell(statistics.fmean(seed_means), spread, len(seed_means))
+    interval = mean_interval(list(per_query.values()))
+    return Cell(interval.mean, spread, len(seed_means), interval.low, interval.high)
+
+
 def table(runs: dict[str, list[dict]], metric: str) -> tuple[list[str], dict[str, dict[str, Cell]]]:
-    """Query types (columns, "all" last) and per method the mean/spread of `metric` over its seeds."""
-    types = sorted({t for rs in runs.values() for r in rs for t in r["metrics"]} - {"all"}) + ["all"]
+    """Columns (query types, groups, "all") and per method the mean/spread/interval of `metric`."""
+    cols = columns(runs)
     out: dict[str, dict[str, Cell]] = {}
     for method, rs in runs.items():
-        out[method] = {}
-        for kind in types:
-            values = [r["metrics"][kind].get(metric) for r in rs if kind in r["metrics"]]  # None: older eval
-            values = [v for v in values if v is not None]
-            if values:
-                spread = statistics.stdev(values) if len(values) > 1 else 0.0
-                out[method][kind] = Cell(statistics.fmean(values), spread, len(values))
-    return types, out
+        out[method] = {col: cell for col in cols if (cell := _cell(rs, metric, col)) is not None}
+    return cols, out
 
 
-def markdown(runs: dict[str, list[dict]], metrics: list[str], title: str) -> str:
+def paired(runs: dict[str, list[dict]], metric: str, first: str, second: str) -> dict[str, PairedDifference]:
+    """`first - second` on `metric` per column, over the queries both methods scored."""
+    for method in (first, second):
+        if method not in runs:
+            raise ValueError(f"--paired names {method!r}, which is none of the methods: {', '.join(runs)}")
+    out = {}
+    for col in columns(runs):
+        a, b = query_values(runs[first], metric, col), query_values(runs[second], metric, col)
+        if a is None or b is None:
+            continue
+        shared = sorted(set(a) & set(b))
+        if shared:
+            out[col] = paired_difference([a[q] for q in shared], [b[q] for q in shared])
+    if not out:
+        raise ValueError(f"{first} and {second} share no per-query scores ({SCORES}) of {metric}: re-run `rerec eval`")
+    return out
+
+
+def markdown(runs: dict[str, list[dict]], metrics: list[str], title: str, pairs: list[tuple[str, str]]) -> str:
     first = next(iter(runs.values()))[0]["settings"]
     lines = [
         f"# {title}",
@@ -71,6 +140,12 @@ def markdown(runs: dict[str, list[dict]], metrics: list[str], title: str) -> str
         f"{first.get('max_candidates') or 'all'} candidates, data `{first.get('prepared')}`",
         "",
     ]
+    if any(r["scores"] is not None for rs in runs.values() for r in rs):
+        lines += [
+            "Cells: mean [95% bootstrap interval over queries] ± spread over seeds (each query's score averaged "
+            "over a method's seeds first).",
+            "",
+        ]
     for metric in metrics:
         types, cells = table(runs, metric)
         header = "| method | seeds | " + " | ".join(types) + " |"
@@ -79,9 +154,37 @@ def markdown(runs: dict[str, list[dict]], metrics: list[str], title: str) -> str
             values = [row[t].text() if t in row else "–" for t in types]
             lines.append(f"| {method} | {len(runs[method])} | " + " | ".join(values) + " |")
         lines.append("")
+        for a, b in pairs:
+            lines += paired_lines(runs, metric, a, b)
     lines += diagnostics(runs)
     lines.append("Models: " + "; ".join(f"{m}: `{rs[0]['settings'].get('model')}`" for m, rs in runs.items()))
     return "\n".join(lines) + "\n"
+
+
+def paired_lines(runs: dict[str, list[dict]], metric: str, first: str, second: str) -> list[str]:
+    """Markdown of `first - second` per column: the queries, both means, the difference with its interval and
+    p-value, and whether the interval excludes 0."""
+    lines = [
+        f"### {metric}: {first} − {second}, paired over the same queries",
+        "",
+        f"| column | queries | differing | {first} | {second} | difference [95% interval] | p | finding |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for col, d in paired(runs, metric, first, second).items():
+        a = query_values(runs[first], metric, col)
+        b = query_values(runs[second], metric, col)
+        shared = set(a) & set(b)
+        mean_a, mean_b = (statistics.fmean(v[q] for q in shared) for v in (a, b))
+        verdict = "yes" if d.finding else "level"
+        lines.append(
+            f"| {col} | {d.n} | {d.differing} | {mean_a:.3f} | {mean_b:.3f} | {d.diff:+.3f} [{d.low:+.3f}, "
+            f"{d.high:+.3f}] | {_p(d.p_value)} | {verdict} |"
+        )
+    return [*lines, ""]
+
+
+def _p(value: float) -> str:
+    return "< 0.001" if value < 0.001 else f"{value:.3f}"
 
 
 DIAGNOSTICS = {
@@ -141,8 +244,16 @@ def diagnostics(runs: dict[str, list[dict]]) -> list[str]:
     ]
 
 
+def _error_bar(cell: Cell) -> tuple[float, float]:
+    """Below and above the mean: the interval over queries where known, else the spread over seeds."""
+    if cell.low is None:
+        return cell.std, cell.std
+    return max(0.0, cell.mean - cell.low), max(0.0, cell.high - cell.mean)  # rounding can cross the mean
+
+
 def plot(runs: dict[str, list[dict]], metric: str, out: Path) -> None:
-    """Grouped bars per query type, one colour per method, error bars = spread over seeds."""
+    """Grouped bars per column, one colour per method, error bars = the 95% interval over queries (the spread
+    over seeds where no per-query scores exist)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -154,8 +265,8 @@ def plot(runs: dict[str, list[dict]], metric: str, out: Path) -> None:
     for i, (method, row) in enumerate(cells.items()):
         xs = [t + i * width for t in range(len(types))]
         means = [row[t].mean if t in row else 0.0 for t in types]
-        spreads = [row[t].std if t in row else 0.0 for t in types]
-        ax.bar(xs, means, width, yerr=spreads, capsize=2, label=method)
+        errors = [_error_bar(row[t]) if t in row else (0.0, 0.0) for t in types]
+        ax.bar(xs, means, width, yerr=list(zip(*errors, strict=True)), capsize=2, label=method)
     ax.set_xticks([t + 0.4 - width / 2 for t in range(len(types))], types)
     ax.set_ylabel(metric)
     ax.grid(axis="y", alpha=0.3)
@@ -165,17 +276,34 @@ def plot(runs: dict[str, list[dict]], metric: str, out: Path) -> None:
     plt.close(fig)
 
 
-def write_report(folders: list[Path], out: Path, metrics: list[str], title: str, overwrite: bool = False) -> Path:
-    """`report.md`, `report.json` and one plot per metric in `out`; an earlier report there is replaced only with
-    `overwrite`, and any other existing folder is refused."""
+def write_report(
+    folders: list[Path],
+    out: Path,
+    metrics: list[str],
+    title: str,
+    overwrite: bool = False,
+    pairs: list[tuple[str, str]] = (),
+) -> Path:
+    """`report.md`, `report.json` and one plot per metric in `out`; `pairs` of methods are compared query by
+    query. An earlier report there is replaced only with `overwrite`, and any other existing folder is refused."""
     runs = load_runs(folders)
+    pairs = [tuple(pair) for pair in pairs]
+    for a, b in pairs:  # fail before the folder is claimed
+        paired(runs, metrics[0], a, b)
     claim_folder(out, "report", overwrite, inputs=folders)
-    (out / "report.md").write_text(markdown(runs, metrics, title))
+    (out / "report.md").write_text(markdown(runs, metrics, title, pairs))
     summary = {
         metric: {m: {t: vars(c) for t, c in row.items()} for m, row in table(runs, metric)[1].items()}
         for metric in metrics
     }
-    (out / "report.json").write_text(json.dumps({"title": title, "runs": runs, "summary": summary}, indent=2))
+    comparisons = {
+        metric: {f"{a} - {b}": {col: vars(d) for col, d in paired(runs, metric, a, b).items()} for a, b in pairs}
+        for metric in metrics
+    }
+    settings = {m: [{"metrics": r["metrics"], "settings": r["settings"]} for r in rs] for m, rs in runs.items()}
+    (out / "report.json").write_text(
+        json.dumps({"title": title, "runs": settings, "summary": summary, "paired": comparisons}, indent=2)
+    )
     for metric in metrics:
         plot(runs, metric, out / f"{metric.replace('@', '_at_')}.png")
     return out / "report.md"
