@@ -2,6 +2,7 @@
 
 from collections import Counter
 
+import pytest
 from trl.trainer.utils import RepeatSampler
 
 from rerec.training.curriculum import CurriculumSampler, CurriculumSettings, DifficultyTracker, static_prior
@@ -31,6 +32,21 @@ def test_rounds_order_easy_to_hard_and_drop_mastered():
         t.update(i, [1 - d])
     order = sampler(t).next_round()
     assert order == [6, 3, 8, 1, 5, 4, 7, 0]  # 2 (0.05) and 9 (0.0) mastered, the rest ascending
+
+
+def test_learnability_serves_queries_nearest_half_first_and_replays_last():
+    t = tracker(replay=0.5, order="learnability")
+    for i, d in enumerate([0.9, 0.5, 0.05, 0.3, 0.7, 0.6, 0.2, 0.8, 0.4, 0.0]):
+        t.update(i, [1 - d])
+    order = sampler(t).next_round()
+    # |d - 0.5|: 1 (0), then 5 and 8 (0.1), 3 and 4 (0.2), 6 and 7 (0.3), 0 (0.4); replays of 2 and 9 at the end
+    assert order[:1] == [1] and set(order[1:3]) == {5, 8} and set(order[3:5]) == {3, 4} and order[7] == 0
+    assert set(order[8:]) == {2, 9}
+
+
+def test_an_unknown_order_is_refused():
+    with pytest.raises(ValueError, match="use one of"):
+        CurriculumSettings(order="hard_first")
 
 
 def test_replay_readmits_some_mastered():

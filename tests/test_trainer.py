@@ -108,3 +108,29 @@ def test_the_curriculum_parks_a_group_whose_total_rewards_tie(prepared, tokenize
     tracker = trainer.tracker
     assert tracker.get(5) == tracker.get(7) == pytest.approx(2 / 3)
     assert tracker.parked(5) and not tracker.parked(7)
+
+
+@pytest.mark.parametrize("norm", ["scalar", "advantage", "token"])
+def test_raae_norms_on_a_group_with_one_wrong_answer(prepared, tokenizer, tmp_path, norm):
+    trainer = make_trainer(prepared, tokenizer, tmp_path, raae_norm=norm, raae_verifier=False)
+    row = trainer.train_dataset[0]
+    right = next(c["title"] for c in row["candidates"] if c["item_id"] == row["positive_id"])
+    wrong = next(c["title"] for c in row["candidates"] if c["item_id"] != row["positive_id"])
+    texts = [f"Step 1: {wrong} fits.\n\\boxed{{{wrong}}}"] + [f"Step 1: {right} fits.\n\\boxed{{{right}}}"] * 2
+    ids = [tokenizer(t, add_special_tokens=False)["input_ids"] for t in texts]
+    width = max(map(len, ids))
+    completion_ids = torch.tensor([r + [tokenizer.pad_token_id] * (width - len(r)) for r in ids])
+    mask = torch.tensor([[1] * len(r) + [0] * (width - len(r)) for r in ids])
+    rewards = torch.tensor([0.06, 1.07, 1.07])
+    scalar = (rewards - rewards.mean()) / (rewards.std() + 1e-4)
+    output = {"completion_ids": completion_ids, "completion_mask": mask, "advantages": scalar}
+    adv = trainer._token_advantages([row] * 3, output, rewards)
+    step = len(tokenizer(f"Step 1: {wrong} fits.", add_special_tokens=False)["input_ids"])
+    first, box = adv[0, : step - 2], adv[0, step + 1 : len(ids[0])]  # inside the wrong step / the box
+    if norm == "token":  # over the group's tokens: the penalised step is the lowest, and everything is bounded
+        assert float(first.max()) < float(box.min()) < float(adv[1, 0]) and float(adv.abs().max()) <= 3.0
+    else:
+        shift = 0.3 if norm == "advantage" else 0.3 * 0.06 / max(float(rewards.std()) + 1e-4, 0.25)
+        assert torch.allclose(first, torch.full_like(first, float(scalar[0]) - shift))
+        assert torch.allclose(box, torch.full_like(box, float(scalar[0])))
+        assert torch.allclose(adv[1:], scalar[1:].unsqueeze(1).expand_as(adv[1:]))  # right answers: GRPO's

@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 from trl import GRPOConfig, ModelConfig, SFTConfig
 
 from rerec.config import QUERY_TYPES
+from rerec.training.curriculum import CURRICULUM_ORDERS
 from rerec.training.metrics_log import available_trackers
+from rerec.training.raae import RAAE_NORMS, RAAE_TARGETS
 
 
 @dataclass
@@ -34,6 +36,13 @@ class TrainDataArguments:
     )
     max_queries: int | None = field(
         default=None, metadata={"help": "Use at most this many queries of the split, taken round-robin over types."}
+    )
+    exclude_queries: str | None = field(
+        default=None,
+        metadata={
+            "help": "Leave out these queries: a training run's folder (its `queries.txt`, e.g. the warm start's, so "
+            "RL trains on queries SFT never showed) or a file of query ids, one per line."
+        },
     )
 
     def __post_init__(self) -> None:
@@ -79,6 +88,18 @@ class ReRecConfig(AutoReportTo, GRPOConfig):
     raae_scale_floor (`float`, *optional*, defaults to `0.25`):
         Smallest denominator of a penalised token's shift `w·|r| / scale` (rerec): groups whose rewards tie up to
         the 0.01-weighted QAS/PAS terms would otherwise multiply the penalty by up to 10^4.
+    raae_norm (`str`, *optional*, defaults to `"scalar"`):
+        How a penalty becomes an advantage: `"scalar"` (the paper with the group's scalar mean and std: a shift of
+        `w·|r| / scale`), `"advantage"` (a shift of `w` in advantage space) or `"token"` (mean and std over the
+        group's token rewards, clipped to `±raae_clip`; groups without a penalty keep GRPO's advantages).
+    raae_clip (`float`, *optional*, defaults to `3.0`):
+        Bound of `"token"` advantages.
+    raae_verifier (`bool`, *optional*, defaults to `True`):
+        Also penalise steps whose claims the knowledge graph refutes, in right answers too (rerec; facts prompts).
+    raae_target (`str`, *optional*, defaults to `"mentions"`):
+        Which steps of a wrong answer are penalised: `"mentions"` (every step naming a wrong answered item, the
+        paper) or `"unverified"` (the same, sparing a step whose claims the graph all confirms, such as the
+        correct first hop about a hinted film the model then boxed; facts prompts).
     curriculum (`bool`, *optional*, defaults to `True`):
         Order training queries easy to hard from live rollout difficulty.
     curriculum_tau (`float`, *optional*, defaults to `0.1`):
@@ -97,6 +118,9 @@ class ReRecConfig(AutoReportTo, GRPOConfig):
         Fewer active queries than this and a round takes the whole set.
     curriculum_signal (`str`, *optional*, defaults to `"accuracy"`):
         Difficulty from the accuracy (NDCG) reward or the whole `"shaped"` reward.
+    curriculum_order (`str`, *optional*, defaults to `"easy_first"`):
+        `"easy_first"` (paper) or `"learnability"` (rerec): a round takes and serves first the queries whose
+        difficulty is nearest 0.5, where rollouts disagree; mastered replays and all-wrong queries go last.
     shared_prefill (`bool`, *optional*, defaults to `True`):
         Roll out with rerec's generation path (`rerec.generation`: each prompt encoded once for its
         `num_generations` copies, a preallocated cache) instead of TRL's plain `generate`. Only for the
@@ -108,6 +132,14 @@ class ReRecConfig(AutoReportTo, GRPOConfig):
     raae_scale_floor: float = field(
         default=0.25, metadata={"help": "Smallest std a penalty is divided by (tied groups would amplify it 10^4x)."}
     )
+    raae_norm: str = field(
+        default="scalar", metadata={"help": "'scalar' (paper: shift w|r|/std), 'advantage' (shift w) or 'token'."}
+    )
+    raae_clip: float = field(default=3.0, metadata={"help": "Bound of 'token' advantages."})
+    raae_verifier: bool = field(default=True, metadata={"help": "Also penalise steps the graph refutes (rerec)."})
+    raae_target: str = field(
+        default="mentions", metadata={"help": "'mentions' (paper) or 'unverified' (spare steps the graph confirms)."}
+    )
     curriculum: bool = field(default=True, metadata={"help": "Online easy-to-hard curriculum."})
     curriculum_tau: float = field(default=0.1, metadata={"help": "Mastery threshold on difficulty."})
     curriculum_replay: float = field(default=0.1, metadata={"help": "Replay share of mastered queries."})
@@ -116,6 +148,10 @@ class ReRecConfig(AutoReportTo, GRPOConfig):
     curriculum_round_size: int = field(default=64, metadata={"help": "Queries per re-sorted round."})
     curriculum_min_active: int = field(default=8, metadata={"help": "Below this, a round uses every query."})
     curriculum_signal: str = field(default="accuracy", metadata={"help": "'accuracy' or 'shaped'."})
+    curriculum_order: str = field(
+        default="easy_first",
+        metadata={"help": "'easy_first' (paper) or 'learnability' (difficulty nearest 0.5 first)."},
+    )
     shared_prefill: bool = field(
         default=True, metadata={"help": "Encode each prompt once for its rollouts (rerec.generation), not per copy."}
     )
@@ -124,14 +160,20 @@ class ReRecConfig(AutoReportTo, GRPOConfig):
         super().__post_init__()
         if not 0 <= self.raae_penalty <= 1:
             raise ValueError("raae_penalty must be in [0, 1]")
-        if self.raae_scale_floor <= 0:
-            raise ValueError("raae_scale_floor must be > 0 (it divides the penalty)")
+        if self.raae_scale_floor <= 0 or self.raae_clip <= 0:
+            raise ValueError("raae_scale_floor and raae_clip must be > 0")
+        if self.raae_norm not in RAAE_NORMS:
+            raise ValueError(f"raae_norm={self.raae_norm!r}: use one of {RAAE_NORMS}")
+        if self.raae_target not in RAAE_TARGETS:
+            raise ValueError(f"raae_target={self.raae_target!r}: use one of {RAAE_TARGETS}")
         if self.raae and self.multi_objective_aggregation != "sum_then_normalize":
             raise ValueError(
                 "raae needs multi_objective_aggregation='sum_then_normalize' (it rescales that advantage)"
             )
         if not 0 <= self.curriculum_tau <= 1 or not 0 <= self.curriculum_replay <= 1:
             raise ValueError("curriculum_tau and curriculum_replay must be in [0, 1]")
+        if self.curriculum_order not in CURRICULUM_ORDERS:
+            raise ValueError(f"curriculum_order={self.curriculum_order!r}: use one of {CURRICULUM_ORDERS}")
         if self.curriculum_signal not in ("accuracy", "shaped"):
             raise ValueError("curriculum_signal must be 'accuracy' or 'shaped'")
         if self.curriculum_park_after < 1 or self.curriculum_park_epochs < 0 or self.curriculum_min_active < 1:

@@ -13,6 +13,12 @@ the common one: four copies of one wrong answer get the same partial QAS/PAS cre
 Queries stuck for `park_after` consecutive looks sit out the rest of the epoch and `park_epochs` more, then come
 back. When fewer than `min_active` queries are active, an epoch takes the whole set. The index layout is TRL's
 `RepeatSampler`'s, which `GRPOTrainer` relies on to form groups.
+
+`order="learnability"` (rerec) replaces easy-to-hard with closest-to-half first: a round takes, and serves first,
+the queries whose difficulty is nearest 0.5, where a group's rollouts are most likely to disagree and GRPO has a
+gradient. Easy-first picks the groups most likely to be all right (tied, no gradient) once a warm start solves
+the easy types, and sorts the mastered replays (d ~ 0) to the front of every round; by learnability replays and
+all-wrong queries (|d - 0.5| = 0.5) go last.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from torch.utils.data import Sampler
 # Before any rollout of a bucket: harder types and more conditions start harder.
 TYPE_PRIOR = {"explicit": 0.5, "implicit": 0.7, "misinformed": 0.8, "interest": 0.85, "demographic": 0.85}
 CONDITION_STEP = 0.05
+CURRICULUM_ORDERS = ("easy_first", "learnability")
 
 
 def static_prior(kind: str, num_conditions: int) -> float:
@@ -42,6 +49,11 @@ class CurriculumSettings:
     min_active: int = 8
     round_size: int = 64
     bucket_min_seen: int = 4  # seen queries before a bucket's mean may mark its unseen queries mastered
+    order: str = "easy_first"  # or "learnability": difficulty closest to 0.5 first
+
+    def __post_init__(self) -> None:
+        if self.order not in CURRICULUM_ORDERS:
+            raise ValueError(f"curriculum order {self.order!r}: use one of {CURRICULUM_ORDERS}")
 
 
 class DifficultyTracker:
@@ -178,11 +190,15 @@ class CurriculumSampler(Sampler):
         if len(active) < floor:  # too few left to learn from: the whole set, never a degenerate batch
             active = list(everything)
         ties = {i: rng.random() for i in everything}
-        window = sorted(active, key=lambda i: (t.get(i), ties[i]))[: max(s.round_size, self.batch_size)]
+
+        def key(i: int) -> tuple[float, float]:
+            return (t.get(i) if s.order == "easy_first" else abs(t.get(i) - 0.5)), ties[i]
+
+        window = sorted(active, key=key)[: max(s.round_size, self.batch_size)]
         chosen = set(window)
         skipped = [i for i in everything if t.skipped(i) and i not in chosen]
         window += rng.sample(skipped, min(len(skipped), math.ceil(s.replay * len(window))))
-        return sorted(window, key=lambda i: (t.get(i), ties[i]))
+        return sorted(window, key=key)
 
     def __iter__(self) -> Iterator[int]:
         chunks_left = len(self.tracker) // self.batch_size

@@ -66,6 +66,27 @@ def balanced_subset(records: list[dict], n: int) -> list[dict]:
     return out
 
 
+QUERIES = "queries.txt"  # in a training run's folder: the ids of the queries it trained on
+
+
+def write_query_ids(folder: str | Path, rows: Dataset) -> None:
+    """Record which queries a run trains on, so a later run can leave them out (`exclude_queries`)."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / QUERIES).write_text("".join(f"{qid}\n" for qid in rows["id"]))
+
+
+def excluded_ids(path: str | Path) -> set[str]:
+    """The query ids in `path`: a run folder's `queries.txt` or a file of ids, one per line."""
+    path = Path(path)
+    file = path / QUERIES if path.is_dir() else path
+    if not file.is_file():
+        raise FileNotFoundError(
+            f"exclude_queries: {file} not found (a training run's folder holds {QUERIES} once it has started)"
+        )
+    return {line.strip() for line in file.read_text().splitlines() if line.strip()}
+
+
 def load_split(
     args: TrainDataArguments, prompt: PromptConfig, mode: str, split: str = "train"
 ) -> tuple[Dataset, RecDataset]:
@@ -75,7 +96,13 @@ def load_split(
     records = read_queries(folder / "queries" / f"{split}.parquet")
     if args.query_types:
         records = [r for r in records if r["type"] in args.query_types]
+    if args.exclude_queries:
+        skip = excluded_ids(args.exclude_queries)
+        records = [r for r in records if r["id"] not in skip]
     records = balanced_subset(records, args.max_queries) if args.max_queries else records
     if not records:
-        raise ValueError(f"no {split} queries left in {folder} after filtering by {args.query_types}")
+        raise ValueError(
+            f"no {split} queries left in {folder} after filtering by types {args.query_types} "
+            f"and exclude_queries {args.exclude_queries}"
+        )
     return Dataset.from_list(training_rows(records, ds, prompt, mode)), ds

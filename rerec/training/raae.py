@@ -7,6 +7,16 @@ get the token reward `r - w·|r|` (= `(1 - w)·r` for the usual positive r; for 
 scaling would *raise* the reward, so rerec subtracts the magnitude). Advantages use the group's scalar mean
 and std, so with no penalised token they are exactly GRPO's; the penalty's own scale has a floor
 (`penalty_scales`).
+
+That rule barely acts here: a wrong candidate's reward is ~0.06, so its tokens move by ~3% of their advantage
+(`method-audit.md` §2). Two variants that do not vanish with the reward, each a switch (`raae_norm`):
+- `"advantage"`: penalised tokens get `A - w`, a fixed step in advantage space;
+- `"token"`: the paper's formula read per token — the group's mean and std are taken over all its completions'
+  token rewards, so a tied group (GRPO's zero) still contrasts the penalised steps against the rest of the
+  same answers at a bounded, scale-free size (clipped to `±clip`). Groups without a penalised token keep GRPO's.
+Which steps count is switchable too: steps the verifier refutes (`false_steps`), and whether a step naming the
+wrong item is spared when the graph confirms everything it claims (`spare_verified`: the correct first hop about
+a hinted film the model then boxed is reasoning, not the error).
 """
 
 from __future__ import annotations
@@ -19,6 +29,13 @@ from trl.trainer.utils import nanstd
 from rerec.rewards.answer import Answer
 from rerec.rewards.parsing import Segment, segments
 from rerec.rewards.verifier import StepVerifier, norm_text, title_key
+
+RAAE_NORMS = (
+    "scalar",
+    "advantage",
+    "token",
+)  # how a penalty becomes an advantage (`penalty_shift`, `token_normalised`)
+RAAE_TARGETS = ("mentions", "unverified")  # which steps of a wrong answer count (`incorrect_segments`)
 
 
 def wrong_titles(answer: Answer, truth: Collection[str], titles: Mapping[str, str]) -> list[str]:
@@ -44,16 +61,22 @@ def incorrect_segments(
     truth: Collection[str],
     titles: Mapping[str, str],
     verifier: StepVerifier | None = None,
+    false_steps: bool = True,
+    spare_verified: bool = False,
 ) -> tuple[list[Segment], int]:
-    """`(incorrect segments, number of segments)` of one completion; the box itself is never a segment."""
+    """`(incorrect segments, number of segments)` of one completion; the box itself is never a segment.
+
+    A step is incorrect when it names a wrong answered item (unless `spare_verified` and the verifier confirms
+    every claim it makes, at least one), or — with `false_steps` — when the verifier refutes a claim in it."""
     steps = segments(text)
     keys = [title_key(title) for title in wrong_titles(answer, truth, titles)]
     bad = []
     for step in steps:
-        norm = norm_text(step.text)
-        if any(key.strip() and key in norm for key in keys):
-            bad.append(step)
-        elif verifier is not None and any(c.verdict == "false" for c in verifier.claims(step.text)):
+        claims = verifier.claims(step.text) if verifier is not None else []
+        if any(key.strip() and key in norm_text(step.text) for key in keys):
+            if not (spare_verified and claims and all(c.verdict == "true" for c in claims)):
+                bad.append(step)
+        elif false_steps and any(c.verdict == "false" for c in claims):
             bad.append(step)
     return bad, len(steps)
 
@@ -87,14 +110,61 @@ def penalty_scales(
     return scale.clamp(min=floor)
 
 
-def token_advantages(
-    advantage: float, reward: float, scale: float, mask: Sequence[bool], penalty: float
-) -> list[float]:
-    """`A_t = (r_t - mean_g) / scale` with `r_t = r - penalty·|r|` on masked tokens, written from GRPO's scalar
-    `advantage = (r - mean_g) / scale`, so unmasked tokens keep it exactly.
+def token_advantages(advantage: float, shift: float, mask: Sequence[bool]) -> list[float]:
+    """The completion's scalar `advantage` on every token, `shift` lower on the masked (penalised) ones.
 
-    >>> token_advantages(0.5, 1.0, 2.0, [False, True], 0.3)
+    >>> token_advantages(0.5, 0.15, [False, True])
     [0.5, 0.35]
     """
-    shift = penalty * abs(reward) / scale
     return [advantage - shift if m else advantage for m in mask]
+
+
+def penalty_shift(norm: str, penalty: float, reward: float, scale: float) -> float:
+    """How far a penalised token's advantage falls below its completion's. `"scalar"` (the paper, read with the
+    group's scalar mean and std): `A_t = (r_t - mean_g) / scale` with `r_t = r - penalty·|r|`, i.e. a shift of
+    `penalty·|r| / scale`; `"advantage"`: `penalty` itself, whatever the reward.
+
+    >>> penalty_shift("scalar", 0.3, 1.0, 2.0), penalty_shift("advantage", 0.3, 1.0, 2.0)
+    (0.15, 0.3)
+    """
+    return penalty if norm == "advantage" else penalty * abs(reward) / scale
+
+
+def token_normalised(
+    rewards: torch.Tensor,
+    lengths: Sequence[int],
+    masks: Sequence[Sequence[bool] | None],
+    group_size: int,
+    penalty: float,
+    clip: float = 3.0,
+) -> list[list[float] | None]:
+    """Per completion, its tokens' advantages under the token reading of RAAE, or None where its group has no
+    penalised token (GRPO's scalar advantage stands there).
+
+    Token rewards are `r` and, on penalised tokens, `r - penalty·|r|`; each group's mean and (unbiased) std are
+    taken over all its completions' `lengths[i]` tokens, and `A_t = (r_t - mean) / (std + 1e-4)`, clipped to
+    `±clip` (a group with few penalised tokens would otherwise give them a huge negative value). A completion's
+    tokens past its mask (offsets that could not be mapped) count as unpenalised. NaN rewards (no reward
+    function scored it) give None.
+
+    >>> rows = token_normalised(torch.tensor([0.5, 0.5]), [2, 2], [[True, False], None], 2, 0.2)
+    >>> [[round(a, 2) for a in row] for row in rows]
+    [[-1.5, 0.5], [0.5, 0.5]]
+    """
+    out: list[list[float] | None] = []
+    for start in range(0, len(rewards), group_size):
+        group = range(start, start + group_size)
+        penalised = [sum(masks[i]) if masks[i] is not None else 0 for i in group]
+        if not any(penalised) or any(torch.isnan(rewards[i]) for i in group):
+            out.extend([None] * group_size)
+            continue
+        values = []
+        for i in group:
+            r = float(rewards[i])
+            hit = list(masks[i] or []) + [False] * (lengths[i] - len(masks[i] or []))
+            values.append([r - penalty * abs(r) if h else r for h in hit[: lengths[i]]])
+        flat = torch.tensor([v for row in values for v in row], dtype=torch.float64)
+        mean, std = flat.mean(), (flat.std() if flat.numel() > 1 else torch.tensor(0.0))
+        out.extend(((torch.tensor(row, dtype=torch.float64) - mean) / (std + 1e-4)).clamp(-clip, clip).tolist()
+                   for row in values)  # fmt: skip
+    return out

@@ -17,7 +17,7 @@ from rerec.rewards.answer import AnswerReader
 from rerec.rewards.shaping import RewardConfig, build_rewards
 from rerec.training.checkpoints import last_complete_checkpoint
 from rerec.training.config import ModelArguments, ReRecConfig, TrainDataArguments
-from rerec.training.data import load_split
+from rerec.training.data import load_split, write_query_ids
 from rerec.training.lm_head import compact_fused_head_on_cpu
 from rerec.training.trainer import ReRecTrainer
 
@@ -73,6 +73,7 @@ def build_trainer(
     """Everything `rerec train` runs; `model`/`tokenizer` may be passed in (tests use tiny ones)."""
     compact_fused_head_on_cpu()
     train_ds, ds = load_split(data_args, prompt_cfg, reward_cfg.mode)
+    write_query_ids(config.output_dir, train_ds)
     reader = AnswerReader(TitleIndex(ds.catalog, reward_cfg.grounding_threshold), reward_cfg.mode)
     funcs, weights = build_rewards(Path(data_args.prepared), reward_cfg, ds, reader)
     if config.reward_weights is None:

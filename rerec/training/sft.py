@@ -14,7 +14,7 @@ from trl import SFTConfig, SFTTrainer, get_peft_config
 from rerec.data.prompts import PromptConfig
 from rerec.training.checkpoints import AtomicCheckpoints
 from rerec.training.config import ModelArguments, TrainDataArguments
-from rerec.training.data import load_split, row_titles
+from rerec.training.data import load_split, row_titles, write_query_ids
 from rerec.training.lm_head import compact_fused_head_on_cpu
 from rerec.training.metrics_log import JsonlMetrics
 from rerec.training.rationales import rationale
@@ -26,9 +26,12 @@ class WarmStartTrainer(AtomicCheckpoints, SFTTrainer):
     """TRL's `SFTTrainer` with checkpoints that are whole or absent."""
 
 
-def sft_dataset(data_args: TrainDataArguments, prompt: PromptConfig) -> Dataset:
-    """Prompt-completion rows (conversational): TRL then trains on the completion tokens only."""
+def sft_dataset(data_args: TrainDataArguments, prompt: PromptConfig, output_dir: str | None = None) -> Dataset:
+    """Prompt-completion rows (conversational): TRL then trains on the completion tokens only. A run records their
+    query ids in its `output_dir`, so RL can train on others (`exclude_queries`)."""
     rows, _ds = load_split(data_args, prompt, "candidates")
+    if output_dir is not None:
+        write_query_ids(output_dir, rows)
     out = []
     for row in rows:
         answer = [{"role": "assistant", "content": rationale(row, row_titles(row))}]
@@ -47,7 +50,7 @@ def build_sft_trainer(
     from rerec.training.run import load_model
 
     compact_fused_head_on_cpu()
-    dataset = sft_dataset(data_args, prompt)
+    dataset = sft_dataset(data_args, prompt, config.output_dir)
     if model is None:
         model, tokenizer = load_model(model_args)
     logger.info("SFT warm start on %d rationales", len(dataset))

@@ -34,7 +34,14 @@ from rerec.training.curriculum import CurriculumSampler, CurriculumSettings, Dif
 from rerec.training.data import row_titles
 from rerec.training.metrics_log import JsonlMetrics
 from rerec.training.offsets import byte_level_offsets
-from rerec.training.raae import incorrect_segments, penalty_scales, token_advantages, token_mask
+from rerec.training.raae import (
+    incorrect_segments,
+    penalty_scales,
+    penalty_shift,
+    token_advantages,
+    token_mask,
+    token_normalised,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +63,7 @@ class ReRecTrainer(AtomicCheckpoints, GRPOTrainer):
             settings = CurriculumSettings(
                 tau=a.curriculum_tau, replay=a.curriculum_replay, park_after=a.curriculum_park_after,
                 park_epochs=a.curriculum_park_epochs, min_active=a.curriculum_min_active,
-                round_size=a.curriculum_round_size,
+                round_size=a.curriculum_round_size, order=a.curriculum_order,
             )  # fmt: skip
             data = self.train_dataset
             self.tracker = DifficultyTracker(data["type"], data["num_conditions"], settings)
@@ -182,40 +189,56 @@ class ReRecTrainer(AtomicCheckpoints, GRPOTrainer):
 
     # -- RAAE ------------------------------------------------------------------------------------------------
     def _token_advantages(self, inputs, output: dict, rewards: torch.Tensor) -> torch.Tensor:
+        args = self.args
         local = slice(self.accelerator.process_index * len(inputs), (self.accelerator.process_index + 1) * len(inputs))
-        scales = penalty_scales(rewards, self.num_generations, self.scale_rewards, self.args.raae_scale_floor)
-        reward, scale = rewards[local], scales[local]
-        ids, mask = output["completion_ids"], output["completion_mask"]
-        advantages = output["advantages"].unsqueeze(1).expand_as(mask).clone().float()
+        ids, mask, reward = output["completion_ids"], output["completion_mask"], rewards[local]
         texts = self.processing_class.batch_decode(ids, skip_special_tokens=True)
-        bad_segments = all_segments = bad_tokens = mismatched = 0
+        hits: list[list[bool] | None] = []  # per local completion: its penalised tokens (None: none)
+        bad_segments = all_segments = mismatched = 0
         verifiers: dict[int, StepVerifier] = {}  # a query's G rollouts share one
         for i, (row, text) in enumerate(zip(inputs, texts, strict=True)):
+            hits.append(None)
             if torch.isnan(reward[i]):
                 continue
             titles = row_titles(row)
             verifier = None
-            if self.facts:
+            if self.facts and (args.raae_verifier or args.raae_target == "unverified"):
                 if row["query_index"] not in verifiers:
                     verifiers[row["query_index"]] = StepVerifier(self.graph, self.catalog, titles)
                 verifier = verifiers[row["query_index"]]
             answer = self.reader.read(text, row["candidates"])
-            bad, total = incorrect_segments(text, answer, truth_ids(row["ground_truth"]), titles, verifier)
+            bad, total = incorrect_segments(
+                text, answer, truth_ids(row["ground_truth"]), titles, verifier,
+                false_steps=args.raae_verifier, spare_verified=args.raae_target == "unverified",
+            )  # fmt: skip
             bad_segments, all_segments = bad_segments + len(bad), all_segments + total
             if not bad:
                 continue
             offsets, complete = self._offsets(ids[i].tolist(), text)
-            mismatched += not complete  # tokens past the divergence keep GRPO's advantage
-            if not offsets:
-                continue
-            hit = token_mask(offsets, bad)
-            row_adv = token_advantages(float(output["advantages"][i]), float(reward[i]), float(scale[i]), hit,
-                                       self.args.raae_penalty)  # fmt: skip
-            advantages[i, : len(hit)] = torch.tensor(row_adv, device=advantages.device)
-            bad_tokens += sum(hit)
+            mismatched += not complete  # tokens past the divergence count as unpenalised
+            if offsets:
+                hits[i] = token_mask(offsets, bad)
+        advantages = output["advantages"].unsqueeze(1).expand_as(mask).clone().float()
+        if args.raae_norm == "token":  # a group's mean and std span all its completions, on every process
+            lengths = gather_object(mask.sum(dim=1).tolist())
+            rows = token_normalised(rewards, lengths, gather_object(hits), self.num_generations, args.raae_penalty,
+                                    args.raae_clip)[local]  # fmt: skip
+        else:
+            scales = penalty_scales(rewards, self.num_generations, self.scale_rewards, args.raae_scale_floor)[local]
+            rows = [
+                None if hit is None else token_advantages(
+                    float(output["advantages"][i]),
+                    penalty_shift(args.raae_norm, args.raae_penalty, float(reward[i]), float(scales[i])),
+                    hit,
+                )
+                for i, hit in enumerate(hits)
+            ]  # fmt: skip
+        for i, row in enumerate(rows):
+            if row is not None:
+                advantages[i, : len(row)] = torch.tensor(row, device=advantages.device)
         metrics = self._metrics["train"]
         metrics["raae/penalized_segment_share"].append(bad_segments / max(1, all_segments))
-        metrics["raae/penalized_token_share"].append(bad_tokens / max(1, int(mask.sum())))
+        metrics["raae/penalized_token_share"].append(sum(sum(h) for h in hits if h) / max(1, int(mask.sum())))
         metrics["raae/offset_mismatch"].append(mismatched / max(1, len(inputs)))
         return advantages
 
