@@ -122,6 +122,8 @@ def _demo(rest: list[str]) -> int:
 
 
 def _eval(rest: list[str]) -> int:
+    from dataclasses import replace
+
     from trl import TrlParser
 
     from rerec.data.atomic import check_folder
@@ -132,10 +134,28 @@ def _eval(rest: list[str]) -> int:
 
     parser = TrlParser((TrainDataArguments, PromptConfig, ModelArguments, EvalConfig), prog="rerec eval")
     data, prompt, model_args, cfg = parser.parse_args_and_config(args=rest)
-    check_folder(Path(cfg.output_dir), "eval", reuse=True, inputs=[Path(data.prepared)])  # before the model loads
-    model, tokenizer = (None, None) if cfg.baseline or cfg.backend == "vllm" else load_model(model_args)
     name = model_args.model_name_or_path or "smollm2-135m-instruct"
-    metrics = evaluate(data, prompt, cfg, name, model, tokenizer, model_args.trust_remote_code)
+    trust = model_args.trust_remote_code
+
+    def one(model_path: str, sub: EvalConfig) -> dict:
+        check_folder(Path(sub.output_dir), "eval", reuse=True, inputs=[Path(data.prepared)])  # before the model loads
+        loaded = (
+            (None, None)
+            if sub.baseline or sub.backend == "vllm"
+            else load_model(replace(model_args, model_name_or_path=model_path))
+        )
+        return evaluate(data, prompt, sub, model_path, *loaded, trust)
+
+    if cfg.checkpoints:
+        from rerec.eval.curve import CURVE, evaluate_checkpoints
+
+        Path(cfg.output_dir).mkdir(parents=True, exist_ok=True)
+        for point in evaluate_checkpoints(Path(name), cfg, one):
+            step, rollouts = point["step"], point["rollouts"]
+            print(f"step {step:>5}  rollouts {rollouts}  hit@1 {point['hit@1']:.3f}  reward {point['reward']:.3f}")
+        print(f"learning curve in {Path(cfg.output_dir) / CURVE} and curve.png")
+        return 0
+    metrics = one(name, cfg)
     print((Path(cfg.output_dir) / "metrics.md").read_text(), end="")
     print(f"{metrics['all']['n']} predictions and metrics in {cfg.output_dir}")
     return 0

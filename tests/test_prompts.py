@@ -31,6 +31,12 @@ def test_facts_by_item_and_by_entity():
     )
     capped = build_messages(RECORD, PromptConfig(max_facts=1, facts_by="entity"))[1]["content"]
     assert capped.endswith("Facts:\ndirected_by m.1: Duel (1971)")
+    # in record order a cap cuts the hinted film (listed last); by hops it keeps both hops before the rest
+    hint = {"1": "Jaws (1975)"}
+    cut = build_messages(RECORD, PromptConfig(max_facts=2, facts_by="entity"), titles=hint)[1]["content"]
+    assert "Jaws" not in cut.split("Facts:")[1]
+    hops = build_messages(RECORD, PromptConfig(max_facts=2, facts_by="entity", facts_order="hops"), titles=hint)
+    assert hops[1]["content"].endswith("Facts:\ndirected_by m.1: Jaws (1975); Duel (1971)")
     assert PromptConfig().facts_by == "entity"  # the presets' and serving's layout
     with pytest.raises(ValueError, match="facts_by"):
         PromptConfig(facts_by="relation")

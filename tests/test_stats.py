@@ -33,6 +33,8 @@ def test_mean_interval_covers_the_mean_and_collapses_without_spread():
     interval = mean_interval([0, 1] * 50)
     assert interval.low < 0.5 < interval.high and interval.n == 100
     assert (mean_interval([1.0, 1.0]).low, mean_interval([1.0, 1.0]).high) == (1.0, 1.0)
+    assert (mean_interval([0.4]).low, mean_interval([0.4]).high) == (0.4, 0.4)  # one query: nothing to resample
+    assert paired_difference([1.0], [0.0]).diff == 1.0
 
 
 def test_unpaired_or_empty_values_are_refused():

@@ -54,6 +54,7 @@ def test_two_steps_for_every_combination(prepared, tokenizer, tmp_path, qas, pas
     assert len(split) == 2 and all(e["time/generation_s"] > 0 and e["time/tokens_per_s"] > 0 for e in split)
     lines = [json.loads(line) for line in (tmp_path / "out" / "metrics.jsonl").read_text().splitlines()]
     assert [e["step"] for e in lines if "reward" in e] == [1, 2]
+    assert [e["samples"] for e in lines if "reward" in e] == [3, 6]  # completions (rollouts) consumed so far
     if curriculum:
         assert trainer.tracker.counts()["seen"] > 0
 

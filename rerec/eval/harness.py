@@ -59,6 +59,14 @@ class EvalConfig:
         default=None, metadata={"help": f"Evaluate a non-LLM baseline instead of the model: one of {BASELINES}."}
     )
 
+    checkpoints: bool = field(
+        default=False,
+        metadata={
+            "help": "Read --model_name_or_path as a training run's folder: evaluate each finished checkpoint-N "
+            "into output_dir/checkpoint-N and write curve.json and curve.png there (a learning curve)."
+        },
+    )
+
     def __post_init__(self) -> None:
         if self.split not in ("train", "val", "test"):
             raise ValueError(f"split={self.split!r}: use 'train', 'val' or 'test'")
@@ -228,7 +236,7 @@ def evaluate(
     rows, ds = load_split(data, prompt, cfg.mode, cfg.split)
     settings = {"model": f"baseline:{cfg.baseline}" if cfg.baseline else model_name}
     settings.update({**asdict(data), **asdict(prompt), **asdict(cfg)})
-    for key in ("output_dir", "batch_size"):
+    for key in ("output_dir", "batch_size", "checkpoints"):
         settings.pop(key)
     _check_settings(folder, settings)
     done = read_predictions(folder / PREDICTIONS)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from rerec.config import QUERY_TYPES
 from rerec.data.atomic import claim_folder
 from rerec.eval.harness import SCORES, SETTINGS, read_scores
 from rerec.eval.stats import PairedDifference, mean_interval, paired_difference
@@ -63,8 +64,10 @@ def load_runs(folders: list[Path]) -> dict[str, list[dict]]:
 
 
 def columns(runs: dict[str, list[dict]]) -> list[str]:
-    """Query types, then the groups whose types are all there, then "all"."""
-    types = sorted({t for rs in runs.values() for r in rs for t in r["metrics"]} - {"all"})
+    """Query types (the benchmark's order, then any others), then the groups whose types are all there, then
+    "all"."""
+    present = {t for rs in runs.values() for r in rs for t in r["metrics"]} - {"all"}
+    types = [t for t in QUERY_TYPES if t in present] + sorted(present - set(QUERY_TYPES))
     return types + [name for name, members in GROUPS.items() if set(members) <= set(types)] + ["all"]
 
 

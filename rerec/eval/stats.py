@@ -55,7 +55,7 @@ class PairedDifference:
 
 
 def _interval(values: np.ndarray, seed: int) -> tuple[float, float]:
-    if np.ptp(values) == 0:  # every resample has the same mean; SciPy would warn and return NaN
+    if values.size < 2 or np.ptp(values) == 0:  # nothing to resample: one query, or all alike (SciPy: NaN)
         return float(values[0]), float(values[0])
     ci = stats.bootstrap(
         (values,), np.mean, n_resamples=ROUNDS, method="percentile", rng=np.random.default_rng(seed)
@@ -80,8 +80,8 @@ def paired_difference(first: Sequence[float], second: Sequence[float], seed: int
     diffs = a - b
     low, high = _interval(diffs, seed)
     differ = diffs != 0  # a zero difference flips to itself; leaving them out makes the test exact for up to
-    if not differ.any():  # 13 differing queries (2^13 sign patterns < ROUNDS)
-        p_value = 1.0
+    if differ.sum() < 2:  # 13 differing queries (2^13 sign patterns < ROUNDS); with 0 or 1, both signs are as
+        p_value = 1.0  # extreme as the observed one
     else:
         p_value = stats.permutation_test(
             (a[differ], b[differ]),

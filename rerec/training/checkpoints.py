@@ -72,15 +72,23 @@ class AtomicCheckpoints:
         """Write the trainer's own resumable state into the staged checkpoint `folder` (main process only)."""
 
 
-def last_complete_checkpoint(output_dir: Path, required: Sequence[str] = ()) -> str | None:
-    """Newest checkpoint whose save finished: its `trainer_state.json` and each `required` file (a trainer's
-    extra state) parse. Saves are staged and renamed, so this guards folders written another way, e.g. by an
-    older rerec; one that fails is skipped with a warning."""
-    for folder in reversed(sort_checkpoints(str(output_dir))):  # Transformers' order, the one rotation keeps
+def complete_checkpoints(output_dir: Path, required: Sequence[str] = ()) -> list[str]:
+    """Checkpoints whose save finished, oldest first: their `trainer_state.json` and each `required` file (a
+    trainer's extra state) parse. Saves are staged and renamed, so this guards folders written another way, e.g.
+    by an older rerec; one that fails is skipped with a warning."""
+    out = []
+    for folder in sort_checkpoints(str(output_dir)):  # Transformers' order, the one rotation keeps
         if all(_parses(Path(folder) / name) for name in ("trainer_state.json", *required)):
-            return folder
-        logger.warning("skipping %s: its save did not finish", folder)
-    return None
+            out.append(folder)
+        else:
+            logger.warning("skipping %s: its save did not finish", folder)
+    return out
+
+
+def last_complete_checkpoint(output_dir: Path, required: Sequence[str] = ()) -> str | None:
+    """The newest of `complete_checkpoints`, or None."""
+    done = complete_checkpoints(output_dir, required)
+    return done[-1] if done else None
 
 
 def _parses(path: Path) -> bool:

@@ -20,7 +20,9 @@ def available_trackers() -> list[str]:
 
 class JsonlMetrics(TrainerCallback):
     """One JSON object per logging step in `<output_dir>/metrics.jsonl` — greppable, plottable, and kept through
-    a resume: lines past the checkpoint a run resumes from are dropped so the file never holds a step twice."""
+    a resume: lines past the checkpoint a run resumes from are dropped so the file never holds a step twice.
+    Each line also says how many training rows the run has consumed (`samples`: GRPO's completions, i.e.
+    rollouts; SFT's examples), the x-axis of learning curves."""
 
     def on_train_begin(self, args, state, control, **kwargs):
         path = Path(args.output_dir) / METRICS_FILE
@@ -35,4 +37,6 @@ class JsonlMetrics(TrainerCallback):
         path = Path(args.output_dir) / METRICS_FILE
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("a") as handle:
-            handle.write(json.dumps({"step": state.global_step, **logs}) + "\n")
+            samples = state.global_step * args.per_device_train_batch_size * args.gradient_accumulation_steps
+            record = {"step": state.global_step, "samples": samples * args.world_size, **logs}
+            handle.write(json.dumps(record) + "\n")

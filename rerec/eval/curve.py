@@ -1,0 +1,77 @@
+"""Learning curves: every finished checkpoint of a training run, evaluated on one fixed slice, against the rollouts
+it had consumed.
+
+The training log's reward is on-policy: it is sampled at temperature 1, on whatever queries the curriculum chose,
+so two methods' logs do not compare. A curve of greedy Hit@1 and reward on the same held-out slice does, and it
+shows how many rollouts a method needs to reach a level (issue 19 asks ReRec to reach GRPO's final reward with at
+most 60% of its rollouts). Each checkpoint's evaluation is an ordinary `rerec eval` folder, so an interrupted
+curve resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+from rerec.eval.harness import EvalConfig
+from rerec.training.checkpoints import complete_checkpoints
+from rerec.training.metrics_log import METRICS_FILE
+
+CURVE = "curve.json"
+METRICS = ("hit@1", "reward", "format")
+
+
+def rollouts_by_step(run: Path) -> dict[int, int]:
+    """Training rows consumed by each logged step (`samples` in the run's `metrics.jsonl`; runs logged before it
+    was recorded give none)."""
+    path = run / METRICS_FILE
+    if not path.is_file():
+        return {}
+    records = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    return {r["step"]: r["samples"] for r in records if "samples" in r}
+
+
+def evaluate_checkpoints(run: Path, cfg: EvalConfig, evaluate_one: Callable[[str, EvalConfig], dict]) -> list[dict]:
+    """One point per finished checkpoint of `run` (oldest first): its step, the rollouts consumed by then, and the
+    overall and per-type metrics that `evaluate_one(checkpoint folder, config)` returns for it, evaluated into
+    `<cfg.output_dir>/checkpoint-<step>`. `curve.json` in `cfg.output_dir` holds the points."""
+    folders = complete_checkpoints(run)
+    if not folders:
+        raise FileNotFoundError(f"{run} holds no finished checkpoint-N folder (set save_steps to keep some)")
+    rollouts = rollouts_by_step(run)
+    points = []
+    for folder in folders:
+        step = int(Path(folder).name.rsplit("-", 1)[1])
+        metrics = evaluate_one(folder, replace(cfg, output_dir=str(Path(cfg.output_dir) / Path(folder).name)))
+        point = {"step": step, "rollouts": rollouts.get(step), **{m: metrics["all"].get(m) for m in METRICS}}
+        point["hit@1_by_type"] = {kind: row["hit@1"] for kind, row in metrics.items() if kind != "all"}
+        points.append(point)
+    out = Path(cfg.output_dir)
+    (out / CURVE).write_text(json.dumps({"run": str(run), "points": points}, indent=2))
+    plot_curves({run.name: points}, out / "curve.png")
+    return points
+
+
+def plot_curves(curves: dict[str, list[dict]], out: Path) -> None:
+    """Held-out Hit@1 and reward against rollouts (against steps where a run did not record rollouts), one line
+    per run or method."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.4))
+    for name, points in curves.items():
+        by_rollouts = all(p["rollouts"] is not None for p in points)
+        xs = [p["rollouts"] if by_rollouts else p["step"] for p in points]
+        for ax, metric in zip(axes, ("hit@1", "reward"), strict=True):
+            ax.plot(xs, [p[metric] for p in points], marker="o", label=name)
+            ax.set_xlabel("rollouts" if by_rollouts else "step")
+            ax.set_ylabel(f"held-out {metric}")
+            ax.grid(alpha=0.3)
+    axes[0].legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
