@@ -135,3 +135,29 @@ def test_raae_norms_on_a_group_with_one_wrong_answer(prepared, tokenizer, tmp_pa
         assert torch.allclose(first, torch.full_like(first, float(scalar[0]) - shift))
         assert torch.allclose(box, torch.full_like(box, float(scalar[0])))
         assert torch.allclose(adv[1:], scalar[1:].unsqueeze(1).expand_as(adv[1:]))  # right answers: GRPO's
+
+
+def test_rollouts_decode_through_merged_lora_and_unmerge_after(tokenizer):
+    from peft import LoraConfig, get_peft_model
+
+    from rerec.generation import generate
+    from rerec.training.trainer import merged_lora
+
+    model = get_peft_model(
+        tiny_model(tokenizer), LoraConfig(r=4, target_modules="all-linear", init_lora_weights=False)
+    )
+    model.eval()
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    config = model.generation_config
+    config.update(max_new_tokens=6, do_sample=False)
+    prompt = [tokenizer("Recommend a film.", add_special_tokens=False)["input_ids"]]
+    plain = generate(model, prompt, config, tokenizer.pad_token_id)
+    with merged_lora(model):
+        assert model.base_model.model.model.layers[0].self_attn.q_proj.merged
+        merged = generate(model, prompt, config, tokenizer.pad_token_id)
+    assert torch.equal(plain, merged)  # the same greedy tokens
+    assert not model.base_model.model.model.layers[0].self_attn.q_proj.merged
+    after = model.state_dict()
+    assert all(torch.allclose(before[k], after[k], atol=1e-5) for k in before)  # weights restored (to rounding)
+    with merged_lora(tiny_model(tokenizer)):  # no adapters: nothing to do
+        pass
