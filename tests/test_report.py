@@ -91,6 +91,21 @@ def test_per_query_scores_give_intervals_and_paired_differences(tmp_path):
     assert summary["rerec"]["implicit"]["low"] < 0.8 < summary["rerec"]["implicit"]["high"]
 
 
+def test_a_metric_without_per_query_scores_keeps_its_cell_and_skips_its_pairing(tmp_path):
+    for name, hits in (("rerec", [1, 1]), ("grpo", [0, 1])):
+        scored_eval(tmp_path / name, {"explicit": hits})
+        metrics = json.loads((tmp_path / name / "metrics.json").read_text())
+        metrics["all"]["mean_tokens"] = metrics["explicit"]["mean_tokens"] = 40.0  # a metric scores.jsonl lacks
+        (tmp_path / name / "metrics.json").write_text(json.dumps(metrics))
+    folders = [tmp_path / "rerec", tmp_path / "grpo"]
+    text = write_report(folders, tmp_path / "out", ["hit@1", "mean_tokens"], "toy", pairs=[("rerec", "grpo")])
+    text = text.read_text()
+    assert "### hit@1: rerec − grpo" in text and "### mean_tokens" not in text
+    assert "| rerec | 1 | 40.000 | 40.000 |" in text  # the cell without an interval
+    with pytest.raises(ValueError, match="share no per-query scores"):
+        write_report(folders, tmp_path / "out2", ["mean_tokens"], "toy", pairs=[("rerec", "grpo")])
+
+
 def test_pairing_an_unknown_method_fails_before_writing(tmp_path):
     scored_eval(tmp_path / "rerec", {"explicit": [1, 0]})
     with pytest.raises(ValueError, match="'grpo', which is none of the methods: rerec"):

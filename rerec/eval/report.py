@@ -78,7 +78,8 @@ def query_values(rs: list[dict], metric: str, column: str) -> dict[str, float] |
         return None
     members = GROUPS.get(column, (column,))
     per_seed = [
-        {qid: rec[metric] for qid, rec in r["scores"].items() if column == "all" or rec["type"] in members} for r in rs
+        {qid: rec.get(metric) for qid, rec in r["scores"].items() if column == "all" or rec["type"] in members}
+        for r in rs
     ]
     shared = set.intersection(*(set(values) for values in per_seed))
     if not shared or any(values[q] is None for values in per_seed for q in shared):
@@ -116,7 +117,8 @@ def table(runs: dict[str, list[dict]], metric: str) -> tuple[list[str], dict[str
 
 
 def paired(runs: dict[str, list[dict]], metric: str, first: str, second: str) -> dict[str, PairedDifference]:
-    """`first - second` on `metric` per column, over the queries both methods scored."""
+    """`first - second` on `metric` per column, over the queries both methods scored (empty where they share no
+    per-query scores of it)."""
     for method in (first, second):
         if method not in runs:
             raise ValueError(f"--paired names {method!r}, which is none of the methods: {', '.join(runs)}")
@@ -128,8 +130,6 @@ def paired(runs: dict[str, list[dict]], metric: str, first: str, second: str) ->
         shared = sorted(set(a) & set(b))
         if shared:
             out[col] = paired_difference([a[q] for q in shared], [b[q] for q in shared])
-    if not out:
-        raise ValueError(f"{first} and {second} share no per-query scores ({SCORES}) of {metric}: re-run `rerec eval`")
     return out
 
 
@@ -166,14 +166,17 @@ def markdown(runs: dict[str, list[dict]], metrics: list[str], title: str, pairs:
 
 def paired_lines(runs: dict[str, list[dict]], metric: str, first: str, second: str) -> list[str]:
     """Markdown of `first - second` per column: the queries, both means, the difference with its interval and
-    p-value, and whether the interval excludes 0."""
+    p-value, and whether the interval excludes 0 (nothing where no per-query scores carry `metric`)."""
+    differences = paired(runs, metric, first, second)
+    if not differences:
+        return []
     lines = [
         f"### {metric}: {first} − {second}, paired over the same queries",
         "",
         f"| column | queries | differing | {first} | {second} | difference [95% interval] | p | finding |",
         "|---|---|---|---|---|---|---|---|",
     ]
-    for col, d in paired(runs, metric, first, second).items():
+    for col, d in differences.items():
         a = query_values(runs[first], metric, col)
         b = query_values(runs[second], metric, col)
         shared = set(a) & set(b)
@@ -292,7 +295,8 @@ def write_report(
     runs = load_runs(folders)
     pairs = [tuple(pair) for pair in pairs]
     for a, b in pairs:  # fail before the folder is claimed
-        paired(runs, metrics[0], a, b)
+        if not any(paired(runs, metric, a, b) for metric in metrics):
+            raise ValueError(f"{a} and {b} share no per-query scores ({SCORES}) of {metrics}: re-run `rerec eval`")
     claim_folder(out, "report", overwrite, inputs=folders)
     (out / "report.md").write_text(markdown(runs, metrics, title, pairs))
     summary = {
