@@ -93,9 +93,8 @@ def _cell(rs: list[dict], metric: str, column: str) -> Cell | None:
     for r in rs:
         if column in r["metrics"]:
             seed_means.append(r["metrics"][column].get(metric))  # None: an older eval without the metric
-        elif all(kind in r["metrics"] for kind in members) and r["scores"] is not None:
-            values = [rec.get(metric) for rec in r["scores"].values() if rec["type"] in members]
-            seed_means.append(statistics.fmean(values) if values and None not in values else None)
+        elif all(kind in r["metrics"] for kind in members) and (values := query_values([r], metric, column)):
+            seed_means.append(statistics.fmean(values.values()))  # a group: the seed's mean over its queries
     seed_means = [v for v in seed_means if v is not None]
     if not seed_means:
         return None
@@ -133,7 +132,11 @@ def paired(runs: dict[str, list[dict]], metric: str, first: str, second: str) ->
     return out
 
 
-def markdown(runs: dict[str, list[dict]], metrics: list[str], title: str, pairs: list[tuple[str, str]]) -> str:
+Tables = dict[str, tuple[list[str], dict[str, dict[str, Cell]]]]  # metric -> `table`
+Comparisons = dict[str, dict[tuple[str, str], dict[str, PairedDifference]]]  # metric -> (A, B) -> `paired`
+
+
+def markdown(runs: dict[str, list[dict]], title: str, tables: Tables, comparisons: Comparisons) -> str:
     first = next(iter(runs.values()))[0]["settings"]
     lines = [
         f"# {title}",
@@ -149,25 +152,23 @@ def markdown(runs: dict[str, list[dict]], metrics: list[str], title: str, pairs:
             "over a method's seeds first).",
             "",
         ]
-    for metric in metrics:
-        types, cells = table(runs, metric)
+    for metric, (types, cells) in tables.items():
         header = "| method | seeds | " + " | ".join(types) + " |"
         lines += [f"## {metric}", "", header, "|---" * (len(types) + 2) + "|"]
         for method, row in cells.items():
             values = [row[t].text() if t in row else "–" for t in types]
             lines.append(f"| {method} | {len(runs[method])} | " + " | ".join(values) + " |")
         lines.append("")
-        for a, b in pairs:
-            lines += paired_lines(runs, metric, a, b)
+        for (a, b), differences in comparisons[metric].items():
+            lines += paired_lines(metric, a, b, differences)
     lines += diagnostics(runs)
     lines.append("Models: " + "; ".join(f"{m}: `{rs[0]['settings'].get('model')}`" for m, rs in runs.items()))
     return "\n".join(lines) + "\n"
 
 
-def paired_lines(runs: dict[str, list[dict]], metric: str, first: str, second: str) -> list[str]:
+def paired_lines(metric: str, first: str, second: str, differences: dict[str, PairedDifference]) -> list[str]:
     """Markdown of `first - second` per column: the queries, both means, the difference with its interval and
     p-value, and whether the interval excludes 0 (nothing where no per-query scores carry `metric`)."""
-    differences = paired(runs, metric, first, second)
     if not differences:
         return []
     lines = [
@@ -177,14 +178,10 @@ def paired_lines(runs: dict[str, list[dict]], metric: str, first: str, second: s
         "|---|---|---|---|---|---|---|---|",
     ]
     for col, d in differences.items():
-        a = query_values(runs[first], metric, col)
-        b = query_values(runs[second], metric, col)
-        shared = set(a) & set(b)
-        mean_a, mean_b = (statistics.fmean(v[q] for q in shared) for v in (a, b))
         verdict = "yes" if d.finding else "level"
         lines.append(
-            f"| {col} | {d.n} | {d.differing} | {mean_a:.3f} | {mean_b:.3f} | {d.diff:+.3f} [{d.low:+.3f}, "
-            f"{d.high:+.3f}] | {_p(d.p_value)} | {verdict} |"
+            f"| {col} | {d.n} | {d.differing} | {d.first_mean:.3f} | {d.second_mean:.3f} | "
+            f"{d.diff:+.3f} [{d.low:+.3f}, {d.high:+.3f}] | {_p(d.p_value)} | {verdict} |"
         )
     return [*lines, ""]
 
@@ -257,15 +254,14 @@ def _error_bar(cell: Cell) -> tuple[float, float]:
     return max(0.0, cell.mean - cell.low), max(0.0, cell.high - cell.mean)  # rounding can cross the mean
 
 
-def plot(runs: dict[str, list[dict]], metric: str, out: Path) -> None:
-    """Grouped bars per column, one colour per method, error bars = the 95% interval over queries (the spread
-    over seeds where no per-query scores exist)."""
+def plot(metric: str, types: list[str], cells: dict[str, dict[str, Cell]], out: Path) -> None:
+    """Grouped bars per column (`table`'s), one colour per method, error bars = the 95% interval over queries
+    (the spread over seeds where no per-query scores exist)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    types, cells = table(runs, metric)
     width = 0.8 / max(1, len(cells))
     fig, ax = plt.subplots(figsize=(max(6, 1.4 * len(types) * max(1, len(cells)) ** 0.5), 3.6))
     for i, (method, row) in enumerate(cells.items()):
@@ -293,24 +289,26 @@ def write_report(
     """`report.md`, `report.json` and one plot per metric in `out`; `pairs` of methods are compared query by
     query. An earlier report there is replaced only with `overwrite`, and any other existing folder is refused."""
     runs = load_runs(folders)
-    pairs = [tuple(pair) for pair in pairs]
-    for a, b in pairs:  # fail before the folder is claimed
-        if not any(paired(runs, metric, a, b) for metric in metrics):
+    tables: Tables = {metric: table(runs, metric) for metric in metrics}  # each bootstrap once per report
+    comparisons: Comparisons = {metric: {} for metric in metrics}
+    for a, b in pairs:
+        for metric in metrics:
+            comparisons[metric][(a, b)] = paired(runs, metric, a, b)
+        if not any(comparisons[metric][(a, b)] for metric in metrics):  # fail before the folder is claimed
             raise ValueError(f"{a} and {b} share no per-query scores ({SCORES}) of {metrics}: re-run `rerec eval`")
     claim_folder(out, "report", overwrite, inputs=folders)
-    (out / "report.md").write_text(markdown(runs, metrics, title, pairs))
+    (out / "report.md").write_text(markdown(runs, title, tables, comparisons))
     summary = {
-        metric: {m: {t: vars(c) for t, c in row.items()} for m, row in table(runs, metric)[1].items()}
-        for metric in metrics
+        metric: {m: {t: vars(c) for t, c in row.items()} for m, row in tables[metric][1].items()} for metric in metrics
     }
-    comparisons = {
-        metric: {f"{a} - {b}": {col: vars(d) for col, d in paired(runs, metric, a, b).items()} for a, b in pairs}
-        for metric in metrics
+    paired_json = {
+        metric: {f"{a} - {b}": {col: vars(d) for col, d in diffs.items()} for (a, b), diffs in by_pair.items()}
+        for metric, by_pair in comparisons.items()
     }
     settings = {m: [{"metrics": r["metrics"], "settings": r["settings"]} for r in rs] for m, rs in runs.items()}
     (out / "report.json").write_text(
-        json.dumps({"title": title, "runs": settings, "summary": summary, "paired": comparisons}, indent=2)
+        json.dumps({"title": title, "runs": settings, "summary": summary, "paired": paired_json}, indent=2)
     )
-    for metric in metrics:
-        plot(runs, metric, out / f"{metric.replace('@', '_at_')}.png")
+    for metric, (types, cells) in tables.items():
+        plot(metric, types, cells, out / f"{metric.replace('@', '_at_')}.png")
     return out / "report.md"

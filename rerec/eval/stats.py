@@ -36,7 +36,7 @@ class Interval:
 @dataclass(frozen=True)
 class PairedDifference:
     """Mean of per-query differences (first method minus second) on the same queries, its 95% bootstrap
-    interval, the two-sided permutation p-value, and how many queries differ at all."""
+    interval, the two-sided permutation p-value, how many queries differ at all, and both methods' means."""
 
     diff: float
     low: float
@@ -44,6 +44,8 @@ class PairedDifference:
     p_value: float
     n: int
     differing: int
+    first_mean: float
+    second_mean: float
 
     @property
     def finding(self) -> bool:
@@ -91,4 +93,13 @@ def paired_difference(first: Sequence[float], second: Sequence[float], seed: int
             n_resamples=ROUNDS,
             rng=np.random.default_rng(seed),
         ).pvalue
-    return PairedDifference(float(diffs.mean()), low, high, float(p_value), int(a.size), int(np.count_nonzero(diffs)))
+    return PairedDifference(
+        float(diffs.mean()),
+        low,
+        high,
+        float(p_value),
+        int(a.size),
+        int(differ.sum()),
+        float(a.mean()),
+        float(b.mean()),
+    )
