@@ -24,9 +24,9 @@ def length_reward(completions, **kwargs) -> list[float]:
 
 
 def make_trainer(prepared, tokenizer, tmp_path, qas=True, pas=True, raae=True, curriculum=True, **overrides):
-    defaults = {"save_strategy": "no", "max_steps": 2, "learning_rate": 0.1}
+    defaults = {"save_strategy": "no", "max_steps": 2, "learning_rate": 0.1, "per_device_train_batch_size": 3}
     config = ReRecConfig(
-        output_dir=str(tmp_path / "out"), per_device_train_batch_size=3, num_generations=3,
+        output_dir=str(tmp_path / "out"), num_generations=3,
         max_completion_length=12, use_cpu=True, bf16=False, report_to="none", logging_steps=1, raae=raae,
         curriculum=curriculum, seed=0, **(defaults | overrides),
     )  # fmt: skip

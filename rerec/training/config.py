@@ -121,6 +121,12 @@ class ReRecConfig(AutoReportTo, GRPOConfig):
     curriculum_order (`str`, *optional*, defaults to `"easy_first"`):
         `"easy_first"` (paper) or `"learnability"` (rerec): a round takes and serves first the queries whose
         difficulty is nearest 0.5, where rollouts disagree; mastered replays and all-wrong queries go last.
+    dynamic_sampling (`bool`, *optional*, defaults to `False`):
+        DAPO-style dynamic sampling (rerec): a group whose rollouts all earn the same reward is replaced by the
+        group of a fresh training prompt that disagrees, so fewer updates carry no gradient. Costs the refills'
+        rollouts; needs each process's generation batch to hold whole groups.
+    dynamic_sampling_rounds (`int`, *optional*, defaults to `2`):
+        Refill rounds per generation batch at most; groups still tied after them are trained as GRPO would.
     shared_prefill (`bool`, *optional*, defaults to `True`):
         Roll out with rerec's generation path (`rerec.generation`: each prompt encoded once for its
         `num_generations` copies, a preallocated cache) instead of TRL's plain `generate`. Only for the
@@ -152,6 +158,10 @@ class ReRecConfig(AutoReportTo, GRPOConfig):
         default="easy_first",
         metadata={"help": "'easy_first' (paper) or 'learnability' (difficulty nearest 0.5 first)."},
     )
+    dynamic_sampling: bool = field(
+        default=False, metadata={"help": "Replace tied groups by fresh prompts' groups that disagree (DAPO)."}
+    )
+    dynamic_sampling_rounds: int = field(default=2, metadata={"help": "Refill rounds per generation batch, at most."})
     shared_prefill: bool = field(
         default=True, metadata={"help": "Encode each prompt once for its rollouts (rerec.generation), not per copy."}
     )
@@ -178,5 +188,13 @@ class ReRecConfig(AutoReportTo, GRPOConfig):
             raise ValueError("curriculum_signal must be 'accuracy' or 'shaped'")
         if self.curriculum_park_after < 1 or self.curriculum_park_epochs < 0 or self.curriculum_min_active < 1:
             raise ValueError("curriculum_park_after >= 1, curriculum_park_epochs >= 0, curriculum_min_active >= 1")
+        if self.dynamic_sampling_rounds < 1:
+            raise ValueError("dynamic_sampling_rounds must be >= 1")
+        local_batch = self.per_device_train_batch_size * self.steps_per_generation
+        if self.dynamic_sampling and local_batch % self.num_generations:
+            raise ValueError(
+                f"dynamic_sampling needs whole groups on each process: per_device_train_batch_size × "
+                f"steps_per_generation ({local_batch}) must be a multiple of num_generations ({self.num_generations})"
+            )
         if self.curriculum_round_size < 1:
             raise ValueError("curriculum_round_size must be >= 1 (a round holds at least one step's queries anyway)")

@@ -1,7 +1,8 @@
 """`ReRecTrainer`: TRL's `GRPOTrainer` plus RAAE token advantages and the online curriculum.
 
 Touches TRL at four seams only: `_calculate_rewards` (keep the gathered rewards), `_generate_and_score_completions`
-(call TRL's, then turn its scalar advantages into token-level ones and feed the difficulty tracker),
+(call TRL's, then turn its scalar advantages into token-level ones, feed the difficulty tracker and, with dynamic
+sampling, replace tied groups by scored groups of fresh prompts),
 `_get_train_sampler` (the curriculum) and `_generate_single_turn` (rollouts through `rerec.generation`, which
 encodes each prompt once for its G copies). TRL's loss already accepts (B, T) advantages. Two timing wrappers
 (`_generate`, `training_step`) split each step's time into generation / scoring / log-probs / update; the first
@@ -22,7 +23,6 @@ import torch
 from accelerate.utils import gather_object
 from trl import GRPOTrainer
 from trl.models.utils import unwrap_model_for_generation
-from trl.trainer.utils import nanstd
 
 from rerec.data.knowledge_graph import KnowledgeGraph
 from rerec.generation import generate, until_eos
@@ -32,6 +32,7 @@ from rerec.rewards.verifier import StepVerifier
 from rerec.training.checkpoints import AtomicCheckpoints, last_complete_checkpoint
 from rerec.training.curriculum import CurriculumSampler, CurriculumSettings, DifficultyTracker
 from rerec.training.data import row_titles
+from rerec.training.dynamic_sampling import merge_rows, refill_indices, tied_groups
 from rerec.training.metrics_log import JsonlMetrics
 from rerec.training.offsets import byte_level_offsets
 from rerec.training.raae import (
@@ -143,6 +144,13 @@ class ReRecTrainer(AtomicCheckpoints, GRPOTrainer):
         return self._rewards_per_func
 
     def _generate_and_score_completions(self, inputs):
+        output = self._scored(inputs)
+        if self.args.dynamic_sampling and self.model.training:
+            output = self._refill_tied_groups(inputs, output)
+        return output
+
+    def _scored(self, inputs):
+        """TRL's generation and scoring of `inputs`, then ReRec's reward shaping."""
         phase = self._phase_s
         start, inner = time.perf_counter(), phase["generation"] + phase["scoring"]
         output = super()._generate_and_score_completions(inputs)
@@ -177,14 +185,57 @@ class ReRecTrainer(AtomicCheckpoints, GRPOTrainer):
 
     def _reward_shaping(self, inputs, output: dict) -> dict:
         """The curriculum's difficulty update and RAAE's token-level advantages, from the rewards TRL computed."""
-        per_func = self._rewards_per_func
-        rewards = (per_func * self.reward_weights.to(per_func.device).unsqueeze(0)).nansum(dim=1)
-        rewards[torch.isnan(per_func).all(dim=1)] = torch.nan
+        per_func, rewards = self._rewards_per_func, self._total_rewards()
         if self.tracker is not None:
             self._update_curriculum(inputs, per_func, rewards)
         if self.args.raae:
             output["advantages"] = self._token_advantages(inputs, output, rewards)
         return output
+
+    def _total_rewards(self) -> torch.Tensor:
+        """The weighted sum TRL normalises into advantages, of the last scored batch (all processes); NaN where
+        every reward function skipped a completion."""
+        per_func = self._rewards_per_func
+        rewards = (per_func * self.reward_weights.to(per_func.device).unsqueeze(0)).nansum(dim=1)
+        rewards[torch.isnan(per_func).all(dim=1)] = torch.nan
+        return rewards
+
+    # -- dynamic sampling ------------------------------------------------------------------------------------
+    def _refill_tied_groups(self, inputs, output: dict) -> dict:
+        """Replace this process's tied groups by groups of fresh prompts that disagree, in up to
+        `dynamic_sampling_rounds` rounds. Every process scores the same number of refill prompts per round (the
+        largest need), since TRL gathers rewards across processes; groups still tied after the last round stay,
+        with GRPO's zero advantage."""
+        size, process = self.num_generations, self.accelerator.process_index
+        local = slice(process * len(inputs), (process + 1) * len(inputs))
+        slots = [g for g, tied in enumerate(tied_groups(self._total_rewards()[local], size)) if tied]
+        outputs, rows = [output], [(0, r) for r in range(len(inputs))]
+        seen = {row["query_index"] for row in inputs}
+        drawn = refilled = 0
+        for round_ in range(self.args.dynamic_sampling_rounds):
+            need = max(gather_object([len(slots)]))
+            if need == 0:
+                break
+            seed = f"{self.args.seed}-{self.state.global_step}-{process}-{round_}"
+            picks = refill_indices(len(self.train_dataset), need, seen, seed)
+            seen.update(picks)
+            extra = [self.train_dataset[i] for i in picks for _ in range(size)]
+            outputs.append(self._scored(extra))
+            drawn += need
+            local = slice(process * len(extra), (process + 1) * len(extra))
+            for g, tied in enumerate(tied_groups(self._total_rewards()[local], size)):
+                if not tied and slots:
+                    slot = slots.pop(0)
+                    rows[slot * size : (slot + 1) * size] = [(len(outputs) - 1, g * size + k) for k in range(size)]
+                    refilled += 1
+        merged = merge_rows(outputs, rows, self._tokenizer.pad_token_id)
+        loss_mask = merged["completion_mask"] * merged.get("tool_mask", 1)
+        merged["num_items_in_batch"] = self.accelerator.gather(loss_mask.sum()).sum()
+        metrics, groups = self._metrics["train"], len(inputs) // size
+        metrics["dynamic_sampling/refill_prompts"].append(float(drawn))
+        metrics["dynamic_sampling/refilled_groups"].append(float(refilled))
+        metrics["dynamic_sampling/tied_share"].append(len(slots) / max(1, groups))
+        return merged
 
     # -- curriculum ------------------------------------------------------------------------------------------
     def _update_curriculum(self, inputs, per_func: torch.Tensor, rewards: torch.Tensor) -> None:
@@ -194,8 +245,7 @@ class ReRecTrainer(AtomicCheckpoints, GRPOTrainer):
             signal = rewards
         indices = gather_object([row["query_index"] for row in inputs])
         size = self.num_generations
-        spread = nanstd(rewards.view(-1, size), dim=1)  # TRL's zero-std test, on the same total rewards
-        tied = torch.isclose(spread, torch.zeros_like(spread)).tolist()
+        tied = tied_groups(rewards, size)  # TRL's zero-std test, on the same total rewards
         values = signal.tolist()
         for group, start in enumerate(range(0, len(indices), size)):
             self.tracker.update(int(indices[start]), values[start : start + size], tied=tied[group])
