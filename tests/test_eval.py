@@ -12,12 +12,13 @@ from conftest import tiny_model
 from rerec.data.catalog import Catalog, Item
 from rerec.data.dataset import RecDataset
 from rerec.data.grounding import TitleIndex
-from rerec.data.knowledge_graph import KnowledgeGraph
+from rerec.data.knowledge_graph import KnowledgeGraph, Triple
 from rerec.data.prompts import PromptConfig
 from rerec.data.queries.schema import read_queries
 from rerec.eval import harness
 from rerec.eval.harness import EvalConfig, evaluate, read_scores, score_row, summarise
 from rerec.rewards.answer import AnswerReader
+from rerec.rewards.verifier import StepVerifier
 from rerec.training.config import TrainDataArguments
 
 CATALOG = Catalog(
@@ -46,7 +47,29 @@ RANK2 = 1 / 1.5849625007211563  # NDCG of a hit at rank 2
 def test_scores_of_hand_written_answers(text, expected):
     reader = AnswerReader(TitleIndex(CATALOG), "open")
     scores = score_row({**ROW, "candidates": []}, text, reader, GRAPH, None, k=2)
-    assert scores == pytest.approx({**expected, "claims": 0, "false_claims": 0})
+    counts = {"claims": 0, "false_claims": 0, "checked_steps": 0, "false_steps": 0}
+    assert scores == pytest.approx({**expected, "hint_boxed": None, **counts})
+
+
+def test_false_steps_and_a_boxed_hint_are_counted():
+    catalog = Catalog([*CATALOG, Item("3", "Duel", 1971, {"genre": ("Thriller",)})])
+    directors = [
+        Triple("1", "directed_by", "m.s"),
+        Triple("2", "directed_by", "m.r"),
+        Triple("3", "directed_by", "m.s"),
+    ]
+    graph = KnowledgeGraph.from_catalog(catalog, extra=directors)
+    row = {**ROW, "hinted": [{"item_id": "3", "title": "Duel (1971)"}]}
+    titles = {"1": "Jaws (1975)", "2": "Alien (1979)", "3": "Duel (1971)"}
+    text = (
+        "Step 1: Duel (1971) was directed by m.s.\nStep 2: Jaws (1975) was directed by m.r.\n"
+        "Step 3: A thriller is wanted.\n\\boxed{Duel}"
+    )
+    scores = score_row(row, text, AnswerReader(TitleIndex(catalog)), graph, StepVerifier(graph, catalog, titles), 2)
+    assert scores["hint_boxed"] == 1.0 and scores["hit@1"] == 0
+    assert (scores["checked_steps"], scores["false_steps"]) == (2, 1)
+    right = score_row(row, "\\boxed{Alien}", AnswerReader(TitleIndex(catalog)), graph, None, 2)
+    assert right["hint_boxed"] == 0.0 and right["hit@1"] == 1
 
 
 def test_condition_satisfied_is_left_out_without_conditions():

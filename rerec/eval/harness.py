@@ -84,10 +84,25 @@ def score_row(
     row: dict, text: str, reader: AnswerReader, graph: KnowledgeGraph, verifier: StepVerifier | None, k: int
 ) -> dict:
     """Per-prediction scores of a completion: the same reading and NDCG as the rewards (an unboxed answer scores 0
-    here, not the reward's −0.5), and how many of its step claims the verifier could check and found false."""
-    claims = [c for s in segments(text) for c in verifier.claims(s.text)] if verifier else []
-    scores = score_answer(reader.read(text, row["candidates"] or None), row, k, graph)
-    return {**scores, "claims": len(claims), "false_claims": sum(c.verdict == "false" for c in claims)}
+    here, not the reward's −0.5); how many of its step claims, and of its steps with a claim, the verifier could
+    check and found false; and whether it boxed an item the query itself names (`hint_boxed`, None when the query
+    names none): a first hop mistaken for the answer."""
+    per_step = [verifier.claims(s.text) for s in segments(text)] if verifier else []
+    claims = [c for step in per_step for c in step]
+    answer = reader.read(text, row["candidates"] or None)
+    scores = score_answer(answer, row, k, graph)
+    hinted = [h["item_id"] for h in row.get("hinted") or ()]
+    hint_boxed = None
+    if hinted:
+        hint_boxed = float(bool(answer.titles) and reader.index.ground(answer.titles[0], hinted) is not None)
+    return {
+        **scores,
+        "hint_boxed": hint_boxed,
+        "claims": len(claims),
+        "false_claims": sum(c.verdict == "false" for c in claims),
+        "checked_steps": sum(bool(step) for step in per_step),
+        "false_steps": sum(any(c.verdict == "false" for c in step) for step in per_step),
+    }
 
 
 def score_answer(answer: Answer, row: dict, k: int, graph: KnowledgeGraph) -> dict:
@@ -126,12 +141,13 @@ def held_out_rewards(rows: list[dict], completions: list[str], folder: Path, ds,
     return shaped(scores, dict(zip(scores, weights, strict=True)))
 
 
-COST_KEYS = ("claims", "false_claims", "tokens", "seconds")
+CLAIM_KEYS = ("claims", "false_claims", "checked_steps", "false_steps")  # summed, not averaged
+COST_KEYS = (*CLAIM_KEYS, "tokens", "seconds")
 
 
 def summarise(scored: list[dict]) -> dict:
     """Means of the per-prediction scores (over the predictions where a score applies), the false-claim share over
-    all checked claims, and cost."""
+    all checked claims, the false-step share over all steps with a checkable claim, and cost."""
     n = len(scored)
     out: dict = {}
     for key in (k for k in scored[0] if k not in COST_KEYS):
@@ -139,6 +155,8 @@ def summarise(scored: list[dict]) -> dict:
         out[key] = sum(values) / len(values) if values else None
     claims = sum(s["claims"] for s in scored)
     out["false_claim_share"] = sum(s["false_claims"] for s in scored) / claims if claims else 0.0
+    steps = sum(s["checked_steps"] for s in scored)
+    out["false_step_share"] = sum(s["false_steps"] for s in scored) / steps if steps else 0.0
     out["mean_tokens"] = sum(s["tokens"] for s in scored) / n
     seconds = sum(s["seconds"] for s in scored)
     out["seconds_per_query"] = seconds / n
@@ -151,7 +169,7 @@ def table_columns(mode: str, k: int) -> list[str]:
     ranking = ["format", "reward", "hit@1", f"ndcg@{k}"]
     if mode == "open":
         ranking += [f"recall@{k}", f"precision@{k}", "in_catalog", "failed", "condition_satisfied"]
-    return ["n", *ranking, "false_claim_share", "mean_tokens", "seconds_per_query"]
+    return ["n", *ranking, "hint_boxed", "false_claim_share", "false_step_share", "mean_tokens", "seconds_per_query"]
 
 
 def markdown_table(metrics: dict, columns: list[str]) -> str:
@@ -304,7 +322,7 @@ def row_scores(
         pred = done[row["id"]]
         if "ranked" in pred:
             answer = Answer(True, (), tuple(pred["ranked"]))
-            scores = {**score_answer(answer, row, cfg.k, ds.graph), "claims": 0, "false_claims": 0}
+            scores = {**score_answer(answer, row, cfg.k, ds.graph), "hint_boxed": None, **dict.fromkeys(CLAIM_KEYS, 0)}
         else:
             verifier = StepVerifier(ds.graph, ds.catalog, row_titles(row)) if facts else None
             scores = score_row(row, pred["completion"], reader, ds.graph, verifier, cfg.k)
