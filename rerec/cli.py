@@ -11,6 +11,7 @@ Usage (copy-paste):
     rerec eval --baseline popularity --split test --output_dir runs/eval/popularity   # random, lightgcn, bm25, ...
     rerec report runs/eval/base runs/eval/grpo-seed0 runs/eval/grpo-seed1 --out reports/demo   # table + plots
     rerec report runs/eval/rerec-seed* runs/eval/grpo-seed* --out reports/study --paired rerec grpo   # A - B per query
+    rerec report runs/eval/rerec-seed0 --curves runs/curve/rerec-seed0 --out reports/curve   # + learning curves
     rerec retention --model_name_or_path runs/cpu-sft/final --output_dir runs/retention/sft  # general skills kept?
     rerec train --config cpu-demo                              # GRPO + QAS/PAS rewards + RAAE + curriculum
     rerec train --config cpu-demo --resume                     # continue after a crash or kill
@@ -182,7 +183,8 @@ def _report(args: argparse.Namespace) -> int:
     from rerec.eval.report import write_report
 
     folders, out = [Path(f) for f in args.folders], args.out
-    path = write_report(folders, Path(out), args.metrics, args.title, args.overwrite, args.paired or [])
+    curves = [Path(f) for f in args.curves or []]
+    path = write_report(folders, Path(out), args.metrics, args.title, args.overwrite, args.paired or [], curves)
     print(path.read_text(), end="")
     print(f"report, JSON and plots in {out}")
     return 0
@@ -338,6 +340,10 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument(
         "--paired", nargs=2, action="append", metavar=("A", "B"),
         help="compare methods A and B query by query (A - B, 95%% interval, paired test); repeatable",
+    )  # fmt: skip
+    report.add_argument(
+        "--curves", nargs="+", metavar="FOLDER",
+        help="`rerec eval --checkpoints` folders: learning curves, '<method>-seed<N>' averaged, in one plot",
     )  # fmt: skip
     sft = sub.add_parser("sft", help="supervised warm start on KG-path rationales (--config cpu-sft)", add_help=False)
     sft.add_argument("--resume", action="store_true", help="continue from the last checkpoint in output_dir")

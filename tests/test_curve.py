@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from rerec.eval.curve import CURVE, evaluate_checkpoints
+from rerec.eval.curve import CURVE, evaluate_checkpoints, mean_curve, rollouts_to_reach
 from rerec.eval.harness import EvalConfig
 
 
@@ -44,3 +44,34 @@ def test_a_run_without_checkpoints_is_a_clear_error(tmp_path):
     (tmp_path / "run").mkdir()
     with pytest.raises(FileNotFoundError, match="no finished checkpoint"):
         evaluate_checkpoints(tmp_path / "run", EvalConfig(output_dir=str(tmp_path / "c")), lambda f, c: {})
+
+
+def test_seeds_average_per_step_and_reach_is_the_first_checkpoint_at_target():
+    a = [{"step": 4, "rollouts": 64, "hit@1": 0.2, "reward": 0.1, "format": 1.0},
+         {"step": 8, "rollouts": 128, "hit@1": 0.4, "reward": 0.3, "format": 1.0}]  # fmt: skip
+    b = [{"step": 4, "rollouts": 64, "hit@1": 0.4, "reward": 0.3, "format": None}]
+    mean = mean_curve([a, b])
+    assert mean[0] == pytest.approx({"step": 4, "runs": 2, "rollouts": 64, "hit@1": 0.3, "reward": 0.2, "format": 1.0})
+    assert mean[1]["runs"] == 1 and mean[1]["hit@1"] == pytest.approx(0.4)
+    assert rollouts_to_reach(mean, 0.2) == 64 and rollouts_to_reach(mean, 0.25) == 128
+    assert rollouts_to_reach(mean, 0.5) is None
+
+
+def test_report_draws_the_curves_of_several_methods(tmp_path):
+    from test_report import fake_eval
+
+    from rerec.eval.report import write_report
+
+    fake_eval(tmp_path / "grpo-seed0", 0.2, 0.3)
+    for name, hit in (("grpo-seed0", 0.2), ("grpo-seed1", 0.4), ("rerec-seed0", 0.5)):
+        folder = tmp_path / "curves" / name
+        folder.mkdir(parents=True)
+        point = {"step": 4, "rollouts": 64, "hit@1": hit, "reward": hit, "format": 1.0}
+        (folder / CURVE).write_text(json.dumps({"run": name, "points": [point]}))
+    curves = sorted((tmp_path / "curves").iterdir())
+    text = write_report([tmp_path / "grpo-seed0"], tmp_path / "out", ["hit@1"], "t", curve_folders=curves).read_text()
+    assert "| grpo | 4 | 2 | 64 | 0.300 | 0.300 |" in text and "| rerec | 4 | 1 | 64 | 0.500 | 0.500 |" in text
+    assert (tmp_path / "out" / "learning_curve.png").stat().st_size > 0
+    assert set(json.loads((tmp_path / "out" / "report.json").read_text())["curves"]) == {"grpo", "rerec"}
+    with pytest.raises(ValueError, match="no curve.json"):
+        write_report([tmp_path / "grpo-seed0"], tmp_path / "o2", ["hit@1"], "t", curve_folders=[tmp_path])

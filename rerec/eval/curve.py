@@ -11,6 +11,7 @@ curve resumes where it stopped.
 from __future__ import annotations
 
 import json
+import statistics
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -52,6 +53,36 @@ def evaluate_checkpoints(run: Path, cfg: EvalConfig, evaluate_one: Callable[[str
     (out / CURVE).write_text(json.dumps({"run": str(run), "points": points}, indent=2))
     plot_curves({run.name: points}, out / "curve.png")
     return points
+
+
+def read_curve(folder: Path) -> list[dict]:
+    """The points of a `rerec eval --checkpoints` folder."""
+    path = folder / CURVE
+    if not path.is_file():
+        raise ValueError(f"{folder} has no {CURVE}; run `rerec eval --checkpoints --output_dir {folder}` first")
+    return json.loads(path.read_text())["points"]
+
+
+def mean_curve(curves: list[list[dict]]) -> list[dict]:
+    """Seeds of one method as one curve: per checkpoint step, the mean rollouts and metrics over the runs that
+    reached it (`runs`: how many)."""
+    by_step: dict[int, list[dict]] = {}
+    for points in curves:
+        for point in points:
+            by_step.setdefault(point["step"], []).append(point)
+    out = []
+    for step, points in sorted(by_step.items()):
+        mean = {"step": step, "runs": len(points)}
+        for key in ("rollouts", *METRICS):
+            values = [p[key] for p in points if p.get(key) is not None]
+            mean[key] = statistics.fmean(values) if values else None
+        out.append(mean)
+    return out
+
+
+def rollouts_to_reach(points: list[dict], target: float, metric: str = "reward") -> float | None:
+    """Rollouts consumed at the first checkpoint whose `metric` reaches `target`; None if none does."""
+    return next((p["rollouts"] for p in points if p.get(metric) is not None and p[metric] >= target), None)
 
 
 def plot_curves(curves: dict[str, list[dict]], out: Path) -> None:

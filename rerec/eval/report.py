@@ -17,6 +17,7 @@ from pathlib import Path
 
 from rerec.config import QUERY_TYPES
 from rerec.data.atomic import claim_folder
+from rerec.eval.curve import mean_curve, plot_curves, read_curve
 from rerec.eval.harness import SCORES, SETTINGS, read_scores
 from rerec.eval.stats import PairedDifference, mean_interval, paired_difference
 from rerec.machine import machine
@@ -278,6 +279,34 @@ def plot(metric: str, types: list[str], cells: dict[str, dict[str, Cell]], out: 
     plt.close(fig)
 
 
+def load_curves(folders: list[Path]) -> dict[str, list[dict]]:
+    """Learning curves (`rerec eval --checkpoints` folders), each method's seeds pooled into one mean curve."""
+    runs: dict[str, list[list[dict]]] = {}
+    for folder in folders:
+        runs.setdefault(method_of(folder), []).append(read_curve(folder))
+    return {method: mean_curve(curves) for method, curves in runs.items()}
+
+
+def curve_lines(curves: dict[str, list[dict]]) -> list[str]:
+    """Markdown of the learning curves: per method and checkpoint, rollouts and held-out Hit@1 and reward."""
+    lines = [
+        "## learning curves",
+        "",
+        "Each finished checkpoint evaluated on one fixed validation slice, greedy; a method's seeds averaged "
+        "(`runs`: how many reached the step). Plot: `learning_curve.png`.",
+        "",
+        "| method | step | runs | rollouts | hit@1 | reward |",
+        "|---|---|---|---|---|---|",
+    ]
+    for method, points in curves.items():
+        for p in points:
+            rollouts = "–" if p["rollouts"] is None else f"{p['rollouts']:.0f}"
+            lines.append(
+                f"| {method} | {p['step']} | {p['runs']} | {rollouts} | {p['hit@1']:.3f} | {p['reward']:.3f} |"
+            )
+    return [*lines, ""]
+
+
 def write_report(
     folders: list[Path],
     out: Path,
@@ -285,10 +314,13 @@ def write_report(
     title: str,
     overwrite: bool = False,
     pairs: list[tuple[str, str]] = (),
+    curve_folders: list[Path] = (),
 ) -> Path:
     """`report.md`, `report.json` and one plot per metric in `out`; `pairs` of methods are compared query by
-    query. An earlier report there is replaced only with `overwrite`, and any other existing folder is refused."""
+    query; `curve_folders` (learning curves) add a section and `learning_curve.png`. An earlier report there is
+    replaced only with `overwrite`, and any other existing folder is refused."""
     runs = load_runs(folders)
+    curves = load_curves(list(curve_folders))
     tables: Tables = {metric: table(runs, metric) for metric in metrics}  # each bootstrap once per report
     comparisons: Comparisons = {metric: {} for metric in metrics}
     for a, b in pairs:
@@ -296,8 +328,12 @@ def write_report(
             comparisons[metric][(a, b)] = paired(runs, metric, a, b)
         if not any(comparisons[metric][(a, b)] for metric in metrics):  # fail before the folder is claimed
             raise ValueError(f"{a} and {b} share no per-query scores ({SCORES}) of {metrics}: re-run `rerec eval`")
-    claim_folder(out, "report", overwrite, inputs=folders)
-    (out / "report.md").write_text(markdown(runs, title, tables, comparisons))
+    claim_folder(out, "report", overwrite, inputs=[*folders, *curve_folders])
+    text = markdown(runs, title, tables, comparisons)
+    if curves:
+        text += "\n" + "\n".join(curve_lines(curves)) + "\n"
+        plot_curves(curves, out / "learning_curve.png")
+    (out / "report.md").write_text(text)
     summary = {
         metric: {m: {t: vars(c) for t, c in row.items()} for m, row in tables[metric][1].items()} for metric in metrics
     }
@@ -307,7 +343,9 @@ def write_report(
     }
     settings = {m: [{"metrics": r["metrics"], "settings": r["settings"]} for r in rs] for m, rs in runs.items()}
     (out / "report.json").write_text(
-        json.dumps({"title": title, "runs": settings, "summary": summary, "paired": paired_json}, indent=2)
+        json.dumps(
+            {"title": title, "runs": settings, "summary": summary, "paired": paired_json, "curves": curves}, indent=2
+        )
     )
     for metric, (types, cells) in tables.items():
         plot(metric, types, cells, out / f"{metric.replace('@', '_at_')}.png")
