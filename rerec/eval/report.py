@@ -193,6 +193,7 @@ def _p(value: float) -> str:
 
 DIAGNOSTICS = {
     "zero-variance groups": "frac_reward_zero_std",
+    "tied after refill": "dynamic_sampling/tied_share",
     "penalised tokens": "raae/penalized_token_share",
     "boxed, not grounded": "ground_fail_rate",
     "answer tokens": "completions/mean_length",

@@ -1,0 +1,161 @@
+"""The study's report (issue 19): does ReRec beat plain GRPO and every non-LLM baseline, with intervals?
+
+    python benchmarks/study.py --evals runs/study/test/* --curves runs/study/curves/* \
+        --retention warm_start=runs/study/retention/sft rerec=runs/study/retention/rerec-seed0 \
+        --out reports/study-2026-12
+
+`--evals` are `rerec eval` folders on the test split, named `<method>[-seed<N>]` (`rerec-seed0`, `grpo-seed1`,
+`rerec-no-raae`, `popularity`, ...); `--curves` are `rerec eval --checkpoints` folders on a validation slice,
+named the same way; `--retention` names `rerec retention` folders. The script writes `rerec report`'s files
+(every method, intervals, ReRec − GRPO and ReRec − each baseline paired per type, the learning curves) and
+`summary.json` + `summary.md`: the issue's goals, each with its number and whether it holds. A goal whose inputs
+are missing is reported as `null`, not as met.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+from pathlib import Path
+
+from rerec.eval.curve import rollouts_to_reach
+from rerec.eval.report import load_curves, load_runs, training_log, write_report
+
+BASELINES = ("random", "popularity", "lightgcn", "bm25", "minilm")
+CONDITION_TYPES = ("explicit", "implicit", "misinformed")
+METRICS = ["hit@1", "ndcg@10", "reward", "format", "false_step_share", "hint_boxed"]
+PAPER_RELATIVE = 0.13  # ReRec over GRPO in the paper, relative
+
+
+def seed_mean(runs: dict, method: str, metric: str, column: str = "all") -> float | None:
+    """Mean over a method's seeds of one metric in one column of `metrics.json`."""
+    values = [r["metrics"].get(column, {}).get(metric) for r in runs.get(method, [])]
+    values = [v for v in values if v is not None]
+    return statistics.fmean(values) if values else None
+
+
+def zero_variance_share(runs: dict, method: str) -> float | None:
+    """Mean over a method's training runs of TRL's `frac_reward_zero_std`; with dynamic sampling, the share of
+    groups still tied in the trained batch (`dynamic_sampling/tied_share`), since refilled groups never train."""
+    shares = []
+    for run in runs.get(method, []):
+        log = training_log(run["settings"].get("model"))
+        refilled = "dynamic_sampling/tied_share"
+        key = refilled if log and refilled in log[0] else "frac_reward_zero_std"
+        if log and key in log[0]:
+            shares.append(statistics.fmean(float(e[key]) for e in log))
+    return statistics.fmean(shares) if shares else None
+
+
+def ratio(a: float | None, b: float | None) -> float | None:
+    return None if a is None or not b else a / b
+
+
+def summarise(report: dict, runs: dict, curves: dict, retention: dict, rerec: str, grpo: str) -> dict:
+    paired = report["paired"]["hit@1"]
+    multihop = paired.get(f"{rerec} - {grpo}", {}).get("multi-hop")
+    head = None
+    if multihop:
+        relative = ratio(multihop["diff"], multihop["second_mean"])
+        head = {k: multihop[k] for k in ("diff", "p_value", "n")} | {
+            "ci_low": multihop["low"], "ci_high": multihop["high"], "relative": relative,
+            "rerec": multihop["first_mean"], "grpo": multihop["second_mean"],
+        }  # fmt: skip
+    versus = {}
+    for kind in CONDITION_TYPES:
+        scores = {b: seed_mean(runs, b, "hit@1", kind) for b in BASELINES if b in runs}
+        scores = {b: v for b, v in scores.items() if v is not None}
+        if not scores or seed_mean(runs, rerec, "hit@1", kind) is None:
+            continue
+        best = max(scores, key=scores.get)
+        d = paired.get(f"{rerec} - {best}", {}).get(kind)
+        versus[kind] = {
+            "rerec": seed_mean(runs, rerec, "hit@1", kind), "best_baseline": scores[best],
+            "best_baseline_name": best, "diff_ci": None if d is None else [d["low"], d["high"]],
+        }  # fmt: skip
+    false_steps = {m: seed_mean(runs, m, "false_step_share") for m in runs}
+    zero = {m: zero_variance_share(runs, m) for m in runs}
+    reach = None
+    if rerec in curves and grpo in curves and curves[grpo]:
+        final = curves[grpo][-1]
+        reach = ratio(rollouts_to_reach(curves[rerec], final["reward"]), final["rollouts"])
+    first = next(iter(runs.values()))[0]
+    summary = {
+        "rerec_minus_grpo_multihop": head,
+        "rerec_vs_best_baseline": versus,
+        "false_step_share": {"rerec": false_steps.get(rerec), "grpo": false_steps.get(grpo), "by_method": false_steps},
+        "hint_box_rate": {m: seed_mean(runs, m, "hint_boxed") for m in runs},
+        "zero_variance_share": zero,
+        "zero_variance_ratio": ratio(zero.get(rerec), zero.get(grpo)),
+        "rollouts_to_grpo_final_ratio": reach,
+        "retention": {name: r["all"]["passed"] for name, r in retention.items()},
+        "test_queries": len(first["scores"]) if first["scores"] else first["metrics"]["all"].get("n"),
+        "candidates": first["settings"].get("max_candidates"),
+        "seeds": {m: len(rs) for m, rs in runs.items()},
+    }
+    summary["goals"] = goals(summary)
+    return summary
+
+
+def goals(s: dict) -> dict[str, bool | None]:
+    """The issue's goals; None where the numbers are missing."""
+    head, steps, keep = s["rerec_minus_grpo_multihop"], s["false_step_share"], s["retention"]
+    versus = s["rerec_vs_best_baseline"]
+    return {
+        "multihop_gap_above_0_and_paper_size": None
+        if head is None
+        else head["ci_low"] > 0 and (head["relative"] or 0) >= PAPER_RELATIVE,
+        "beats_best_baseline_every_condition_type": None
+        if len(versus) < len(CONDITION_TYPES)
+        else all(v["diff_ci"] is not None and v["diff_ci"][0] > 0 for v in versus.values()),
+        "rollouts_to_grpo_final_at_most_0.6": None
+        if s["rollouts_to_grpo_final_ratio"] is None
+        else s["rollouts_to_grpo_final_ratio"] <= 0.6,
+        "false_steps_at_most_0.10_and_below_grpo": None
+        if steps["rerec"] is None or steps["grpo"] is None
+        else steps["rerec"] <= 0.10 and steps["rerec"] < steps["grpo"],
+        "zero_variance_ratio_at_most_0.5": None
+        if s["zero_variance_ratio"] is None
+        else s["zero_variance_ratio"] <= 0.5,
+        "retention_not_below_warm_start": None
+        if {"warm_start", "rerec"} - set(keep)
+        else keep["rerec"] >= keep["warm_start"],
+    }
+
+
+def markdown(summary: dict) -> str:
+    lines = ["# Study summary", "", "| goal | holds |", "|---|---|"]
+    lines += [f"| {name} | {'–' if ok is None else 'yes' if ok else 'no'} |" for name, ok in summary["goals"].items()]
+    return "\n".join([*lines, "", "```json", json.dumps(summary, indent=2), "```", ""])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--evals", nargs="+", type=Path, required=True, help="rerec eval folders (test split)")
+    parser.add_argument("--curves", nargs="*", type=Path, default=[], help="rerec eval --checkpoints folders")
+    parser.add_argument("--retention", nargs="*", default=[], metavar="NAME=FOLDER", help="rerec retention folders")
+    parser.add_argument("--rerec", default="rerec", help="method name of ReRec's runs")
+    parser.add_argument("--grpo", default="grpo", help="method name of plain GRPO's runs")
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--title", default="ReRec vs GRPO and the non-LLM baselines (issue 19)")
+    parser.add_argument("--overwrite", action="store_true")
+    args = parser.parse_args()
+    runs = load_runs(args.evals)
+    pairs = [(args.rerec, args.grpo)] if {args.rerec, args.grpo} <= set(runs) else []
+    pairs += [(args.rerec, b) for b in BASELINES if b in runs and args.rerec in runs]
+    write_report(args.evals, args.out, METRICS, args.title, args.overwrite, pairs, args.curves)
+    report = json.loads((args.out / "report.json").read_text())
+    retention = {}
+    for item in args.retention:
+        name, _, folder = item.partition("=")
+        retention[name] = json.loads((Path(folder) / "retention.json").read_text())
+    summary = summarise(report, runs, load_curves(args.curves), retention, args.rerec, args.grpo)
+    (args.out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    (args.out / "summary.md").write_text(markdown(summary))
+    print(markdown(summary))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

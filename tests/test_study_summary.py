@@ -1,0 +1,48 @@
+"""`benchmarks/study.py`: the issue's goals read from a report of hand-made evaluations."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from test_report import scored_eval
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "benchmarks"))
+import study  # noqa: E402
+
+
+def test_summary_reads_the_goals_off_the_report(tmp_path, monkeypatch):
+    ten = [1] * 10
+    scored_eval(tmp_path / "rerec-seed0", {"explicit": ten, "implicit": ten, "misinformed": [1] * 8 + [0] * 2})
+    scored_eval(tmp_path / "grpo-seed0", {"explicit": ten, "implicit": [0] * 10, "misinformed": [0] * 10})
+    scored_eval(
+        tmp_path / "popularity", {"explicit": [0] * 10, "implicit": [1] * 5 + [0] * 5, "misinformed": [0] * 10}
+    )
+    scored_eval(tmp_path / "bm25", {"explicit": [1] * 9 + [0], "implicit": [0] * 10, "misinformed": [0] * 10})
+    retention = {}
+    for name, passed in (("sft", 33), ("rerec", 35)):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "retention.json").write_text(json.dumps({"all": {"passed": passed, "n": 72}}))
+        retention[name] = f"{name}={tmp_path / name}"
+    evals = [str(tmp_path / n) for n in ("rerec-seed0", "grpo-seed0", "popularity", "bm25")]
+    argv = ["study.py", "--evals", *evals, "--out", str(tmp_path / "out")]
+    argv += ["--retention", retention["sft"].replace("sft=", "warm_start="), retention["rerec"]]
+    monkeypatch.setattr(sys, "argv", argv)
+    assert study.main() == 0
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    head = summary["rerec_minus_grpo_multihop"]
+    assert head["diff"] == 0.9 and head["ci_low"] > 0 and head["relative"] is None  # GRPO scored 0: no relative
+    versus = summary["rerec_vs_best_baseline"]
+    assert (
+        versus["explicit"]["best_baseline_name"] == "bm25" and versus["implicit"]["best_baseline_name"] == "popularity"
+    )
+    goals = summary["goals"]
+    assert goals["multihop_gap_above_0_and_paper_size"] is False  # no relative size to meet the paper's
+    assert goals["beats_best_baseline_every_condition_type"] is False  # explicit: 1.0 vs 0.9 on 10 queries is level
+    assert goals["retention_not_below_warm_start"] is True and summary["retention"] == {"warm_start": 33, "rerec": 35}
+    assert goals["rollouts_to_grpo_final_at_most_0.6"] is None and goals["zero_variance_ratio_at_most_0.5"] is None
+    assert summary["test_queries"] == 30 and summary["seeds"] == {"rerec": 1, "grpo": 1, "popularity": 1, "bm25": 1}
+    assert (tmp_path / "out" / "report.md").is_file() and "| goal | holds |" in (
+        tmp_path / "out" / "summary.md"
+    ).read_text()
