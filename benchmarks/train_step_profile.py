@@ -2,6 +2,7 @@
 
     python benchmarks/train_step_profile.py --steps 50 --json
     python benchmarks/train_step_profile.py --steps 20 --gradient_checkpointing false   # any `rerec train` flag
+    python benchmarks/train_step_profile.py --config my-run.yaml --steps 4 --name my_step_profile   # another regime
 
 Not a microbenchmark: the same trainer, prompts, rewards, RAAE and curriculum as `rerec train --config cpu-demo`
 (warm start `--model`, data `--prepared`), only without checkpoints. Per step it records the phases the trainer
@@ -117,6 +118,7 @@ def summarise(rows: list[dict], params: int, peak: float) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--steps", type=int, default=50)
+    parser.add_argument("--config", default="cpu-demo", help="The `rerec train` preset or YAML file profiled.")
     parser.add_argument("--prepared", default="runs/ml100k")
     parser.add_argument("--model", default="runs/cpu-sft/final", help="The warm start (`rerec sft --config cpu-sft`).")
     parser.add_argument("--name", default="train_step_profile", help="Result file name (to keep a variant apart).")
@@ -127,7 +129,7 @@ def main() -> int:
         parser.error("--steps must be at least 3 (the first is warm-up)")
     with tempfile.TemporaryDirectory() as tmp:
         argv = [
-            "--config", "cpu-demo", "--model_name_or_path", args.model, "--prepared", args.prepared,
+            "--config", args.config, "--model_name_or_path", args.model, "--prepared", args.prepared,
             "--output_dir", tmp, "--max_steps", str(args.steps), "--save_strategy", "no", "--report_to", "none",
             *train_flags,
         ]  # fmt: skip
@@ -142,6 +144,7 @@ def main() -> int:
     best = max(peaks.values())
     result = {
         "steps": args.steps,
+        "config": args.config,
         "train_flags": train_flags,
         "dtype": str(dtype).removeprefix("torch."),
         "threads": torch.get_num_threads(),
@@ -152,7 +155,7 @@ def main() -> int:
     }
     phases = result["phase_s_median"]
     markdown = (
-        f"`cpu-demo` ({args.model}), {args.steps} steps, {result['dtype']}, {result['threads']} threads"
+        f"`{args.config}` ({args.model}), {args.steps} steps, {result['dtype']}, {result['threads']} threads"
         f"{' ' + ' '.join(train_flags) if train_flags else ''}.\n\n"
         "| update share of peak | drift (step s) | drift (s/token) | peak RSS GB | step s (median) | generation | "
         "log-probs | scoring | forward+backward | optimizer | tokens/step |\n"

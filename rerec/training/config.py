@@ -127,6 +127,10 @@ class ReRecConfig(AutoReportTo, GRPOConfig):
         rollouts; needs each process's generation batch to hold whole groups.
     dynamic_sampling_rounds (`int`, *optional*, defaults to `2`):
         Refill rounds per generation batch at most; groups still tied after them are trained as GRPO would.
+    shared_prefix_loss (`bool`, *optional*, defaults to `False`):
+        Score each distinct prompt once per micro-batch in the log-prob and loss forwards (`rerec.training.
+        shared_prefix`), not once per rollout: the same numbers, a fraction of the tokens when prompts are long.
+        Needs `gradient_checkpointing=False` and one process.
     shared_prefill (`bool`, *optional*, defaults to `True`):
         Roll out with rerec's generation path (`rerec.generation`: each prompt encoded once for its
         `num_generations` copies, a preallocated cache) instead of TRL's plain `generate`. Only for the
@@ -162,6 +166,9 @@ class ReRecConfig(AutoReportTo, GRPOConfig):
         default=False, metadata={"help": "Replace tied groups by fresh prompts' groups that disagree (DAPO)."}
     )
     dynamic_sampling_rounds: int = field(default=2, metadata={"help": "Refill rounds per generation batch, at most."})
+    shared_prefix_loss: bool = field(
+        default=False, metadata={"help": "Encode each distinct prompt once in log-prob forwards."}
+    )
     shared_prefill: bool = field(
         default=True, metadata={"help": "Encode each prompt once for its rollouts (rerec.generation), not per copy."}
     )
@@ -195,6 +202,11 @@ class ReRecConfig(AutoReportTo, GRPOConfig):
             raise ValueError(
                 f"dynamic_sampling needs whole groups on each process: per_device_train_batch_size × "
                 f"steps_per_generation ({local_batch}) must be a multiple of num_generations ({self.num_generations})"
+            )
+        if self.shared_prefix_loss and (self.gradient_checkpointing or self.world_size > 1):
+            raise ValueError(
+                "shared_prefix_loss needs gradient_checkpointing=False (a replayed layer would write the prompt's "
+                "cache twice) and a single process"
             )
         if self.curriculum_round_size < 1:
             raise ValueError("curriculum_round_size must be >= 1 (a round holds at least one step's queries anyway)")

@@ -43,6 +43,7 @@ from rerec.training.raae import (
     token_mask,
     token_normalised,
 )
+from rerec.training.shared_prefix import shared_prefix_logps
 
 logger = logging.getLogger(__name__)
 
@@ -126,6 +127,24 @@ class ReRecTrainer(AtomicCheckpoints, GRPOTrainer):
             with merged_lora(unwrapped):
                 new = generate(unwrapped, prompt_ids, self.generation_config, self._tokenizer.pad_token_id)
         return [until_eos(row, self.eos_token_ids) for row in new.tolist()], None
+
+    def _get_per_token_logps_and_entropies(
+        self, model, input_ids, attention_mask, logits_to_keep, batch_size=None, compute_entropy=False,
+        compute_aux_loss=False, **multimodal,
+    ):  # fmt: skip
+        """TRL's, or with `shared_prefix_loss` each distinct prompt of a micro-batch encoded once (text only)."""
+        text_only = not compute_aux_loss and all(v is None for v in multimodal.values())
+        if not (self.args.shared_prefix_loss and text_only and input_ids.size(1) - logits_to_keep >= 2):
+            return super()._get_per_token_logps_and_entropies(
+                model, input_ids, attention_mask, logits_to_keep, batch_size, compute_entropy, compute_aux_loss,
+                **multimodal,
+            )  # fmt: skip
+        config = self.accelerator.unwrap_model(model).config
+        logps, entropies = shared_prefix_logps(
+            model, config, input_ids, attention_mask, logits_to_keep, batch_size or input_ids.size(0),
+            compute_entropy, self.accelerator.autocast,
+        )  # fmt: skip
+        return logps, entropies, None
 
     def _generation_autocast(self):
         """One autocast region around the whole generation under mixed precision. Accelerate autocasts each
