@@ -102,3 +102,25 @@ def test_a_full_disk_is_a_clear_error_and_keeps_finished_checkpoints(prepared, t
     AutoModelForCausalLM.from_pretrained(last)  # the checkpoint before the failure loads
     message = next(line for line in err.splitlines() if "error:" in line)
     print(f"\nfull disk: {len(names)} checkpoints kept, the last loads; {message[:200]}")  # noqa: T201
+
+
+def test_a_lora_checkpoint_loads_merged_into_its_base(tokenizer, tmp_path):
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    from rerec.training.config import ModelArguments
+    from rerec.training.run import load_model
+
+    base = tmp_path / "base"
+    tiny_model(tokenizer).save_pretrained(base)
+    tokenizer.save_pretrained(base)
+    lora = LoraConfig(r=4, target_modules="all-linear", init_lora_weights=False)  # random B: the adapter acts
+    peft = get_peft_model(AutoModelForCausalLM.from_pretrained(base), lora)
+    peft.save_pretrained(tmp_path / "checkpoint-4")
+    tokenizer.save_pretrained(tmp_path / "checkpoint-4")
+    model, _ = load_model(ModelArguments(model_name_or_path=str(tmp_path / "checkpoint-4")))
+    assert not hasattr(model, "peft_config") and type(model).__name__ == "LlamaForCausalLM"
+    ids = torch.tensor([[1, 2, 3, 4]])
+    with torch.no_grad():
+        assert torch.allclose(model(ids).logits, peft(ids).logits, atol=1e-5)

@@ -25,7 +25,9 @@ logger = logging.getLogger(__name__)
 
 
 def load_model(model_args: ModelArguments):
-    """Model and left-padding tokenizer; the default name resolves to the embedded SmolLM2 folder."""
+    """Model and left-padding tokenizer; the default name resolves to the embedded SmolLM2 folder, and a LoRA
+    checkpoint (`rerec train --use_peft`) loads as its base model with the adapter merged, so it decodes at the
+    base model's speed."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     path = resolve_model(model_args.model_name_or_path or "smollm2-135m-instruct")
@@ -40,7 +42,14 @@ def load_model(model_args: ModelArguments):
     if dtype == "bfloat16" and not _cuda() and not bf16_faster_on_cpu():
         logger.warning("bfloat16 matmuls measured slower than float32 on this CPU (emulated?): loading float32")
         dtype = "float32"
-    model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype, use_safetensors=True, trust_remote_code=trust)
+    if (Path(path) / "adapter_config.json").is_file():  # a LoRA checkpoint: its base model with the adapter merged
+        from peft import AutoPeftModelForCausalLM
+
+        model = AutoPeftModelForCausalLM.from_pretrained(
+            path, dtype=dtype, use_safetensors=True, trust_remote_code=trust
+        ).merge_and_unload()
+    else:
+        model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype, use_safetensors=True, trust_remote_code=trust)
     return model, tokenizer
 
 
