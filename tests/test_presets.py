@@ -37,6 +37,19 @@ def test_cpu_presets_use_bf16_only_where_it_measures_faster(monkeypatch, native)
 
     monkeypatch.setattr(run, "bf16_faster_on_cpu", lambda: native)
     monkeypatch.setattr(run, "_cuda", lambda: False)
-    for parse, preset in ((parse_train_args, "cpu-demo"), (parse_sft_args, "cpu-sft")):
+    pairs = [(parse_train_args, "cpu-demo"), (parse_sft_args, "cpu-sft")]
+    for parse, preset in [*pairs, (parse_train_args, "cpu-study"), (parse_sft_args, "cpu-study-sft")]:
         config = parse(["--config", preset])[-1]
         assert config.bf16 is native and config.mixed_precision == ("bf16" if native else "no")
+
+
+def test_study_presets_pair_up():
+    """The study's RL run trains on the study warm start, away from its queries, with shared prefixes (which need
+    gradient checkpointing off) and the paper's 20 candidates on both sides."""
+    data, _, prompt, model, config = parse_train_args(["--config", "cpu-study"])
+    sft_data, sft_prompt, _, sft_config = parse_sft_args(["--config", "cpu-study-sft"])
+    assert model.model_name_or_path == f"{sft_config.output_dir}/final"
+    assert data.exclude_queries == sft_config.output_dir
+    assert config.shared_prefix_loss and not config.gradient_checkpointing and config.num_generations == 8
+    assert prompt.max_candidates == sft_prompt.max_candidates == 20 and prompt.facts_order == sft_prompt.facts_order
+    assert set(data.query_types) == set(sft_data.query_types)

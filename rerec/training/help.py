@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 import dataclasses
 
+from rerec.presets import preset_names
+
 # TRL/Transformers fields a user of the presets most often changes; the rest is in --help-all.
 COMMON = ("model_name_or_path", "output_dir", "learning_rate", "max_steps", "num_generations",
           "per_device_train_batch_size", "max_completion_length", "bf16", "use_peft", "seed")  # fmt: skip
@@ -21,8 +23,8 @@ def short_help(prog: str, own: list[type], config: type, base: type, model: type
         prog=prog,
         add_help=False,
         usage=f"{prog} [--config PRESET_OR_YAML] [--resume] [--overwrite] [--FIELD VALUE ...]",
-        description="Presets: cpu-sft, cpu-demo, gpu-1x, gpu-multi (rerec/presets/), or any YAML file; every flag "
-        "overrides the preset's value.",
+        description=f"Presets: {', '.join(n for n in preset_names() if not n.startswith('accelerate'))} "
+        "(rerec/presets/), or any YAML file; every flag overrides the preset's value.",
         epilog=f"Every TRL/Transformers option (about 250 more): {prog} --help-all",
     )
     for cls in own:

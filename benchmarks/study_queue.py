@@ -1,0 +1,94 @@
+"""Run the study's arms (issue 19) one after another, resumably: train, evaluate on the test split, and for the
+first seed of ReRec and GRPO a learning curve on a validation slice. Then `benchmarks/study.py` writes the report.
+
+    python benchmarks/study_queue.py --root runs/study            # everything still missing, in order
+    python benchmarks/study_queue.py --root runs/study --only grpo-seed0 rerec-seed0 --dry_run
+
+Each arm is `rerec train --config cpu-study` plus its own flags (GRPO: every ReRec component off; ablations: one
+off), with its seed, into `<root>/runs/<arm>`; `<root>/test/<arm>` is its `rerec eval` on the whole test split
+at 20 candidates, `<root>/curves/<arm>` its `rerec eval --checkpoints` on `--curve_queries` validation queries.
+A killed queue continues where it stopped: finished steps are skipped and a started run is resumed. Seeds are
+interleaved (GRPO and ReRec seed 0, then seed 1, ...) so an interrupted study still holds paired seeds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+GRPO = ["--qas", "false", "--pas", "false", "--raae", "false", "--curriculum", "false"]
+# The prompt as in training: 20 candidates, 30 facts by entity, the first hop's facts first.
+EVAL = [
+    "--max_candidates", "20", "--max_facts", "30", "--facts_by", "entity", "--facts_order", "hops",
+    "--dtype", "bfloat16", "--batch_size", "16", "--max_new_tokens", "128",
+]  # fmt: skip
+# the paper's rules where the cpu-study preset uses rerec's variants
+PAPER_RULES = "--raae_norm scalar --raae_verifier false --raae_target mentions --curriculum_order easy_first".split()
+ABLATIONS = {
+    "rerec-no-qas": ["--qas", "false"],
+    "rerec-no-pas": ["--pas", "false"],
+    "rerec-no-raae": ["--raae", "false"],
+    "rerec-no-curriculum": ["--curriculum", "false"],
+    "rerec-paper": PAPER_RULES,
+    "grpo-ds": [*GRPO, "--dynamic_sampling", "true"],
+}
+
+
+def arms(seeds: int) -> dict[str, list[str]]:
+    """Arm name -> `rerec train` flags beyond the preset, in run order."""
+    out: dict[str, list[str]] = {}
+    for seed in range(seeds):
+        out[f"grpo-seed{seed}"] = [*GRPO, "--seed", str(seed)]
+        out[f"rerec-seed{seed}"] = ["--seed", str(seed)]
+        if seed == 0:
+            out.update(ABLATIONS)
+    return out
+
+
+def steps(arm: str, flags: list[str], args: argparse.Namespace) -> list[tuple[Path, list[str]]]:
+    """(file that marks the step done, command) for training, the test evaluation and, for seed 0, the curve."""
+    root, rerec = Path(args.root), [sys.executable, "-m", "rerec.cli"]
+    run, data = root / "runs" / arm, ["--prepared", args.prepared]
+    train = [*rerec, "train", "--config", args.config, *data, "--output_dir", str(run), *flags]
+    if (run / "trainer_state.json").exists() or any(run.glob("checkpoint-*")):
+        train.append("--resume")
+    out = [(run / "final" / "config.json", train)]
+    test = [*rerec, "eval", "--model_name_or_path", str(run / "final"), *data, "--split", "test", *EVAL]
+    out.append((root / "test" / arm / "metrics.json", [*test, "--output_dir", str(root / "test" / arm)]))
+    if arm in ("grpo-seed0", "rerec-seed0"):
+        curve = [
+            *rerec, "eval", "--checkpoints", "--model_name_or_path", str(run), *data, "--split", "val",
+            "--max_queries", str(args.curve_queries), "--query_types", "explicit", "implicit", "misinformed",
+            "interest", *EVAL, "--output_dir", str(root / "curves" / arm),
+        ]  # fmt: skip
+        out.append((root / "curves" / arm / "curve.json", curve))
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--root", default="runs/study")
+    parser.add_argument("--prepared", default="runs/ml100k")
+    parser.add_argument("--config", default="cpu-study", help="the preset every arm starts from")
+    parser.add_argument("--seeds", type=int, default=3, help="seeds of GRPO and of ReRec")
+    parser.add_argument("--curve_queries", type=int, default=100, help="validation queries per checkpoint")
+    parser.add_argument("--only", nargs="+", help="these arms only")
+    parser.add_argument("--dry_run", action="store_true", help="print the commands still to run")
+    args = parser.parse_args()
+    for arm, flags in arms(args.seeds).items():
+        if args.only and arm not in args.only:
+            continue
+        for done, command in steps(arm, flags, args):
+            if done.exists():
+                continue
+            print(" ".join(command), flush=True)
+            if not args.dry_run and subprocess.run(command).returncode != 0:
+                print(f"{arm}: stopped at the step above", file=sys.stderr)
+                return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
