@@ -21,6 +21,7 @@ from pathlib import Path
 
 from rerec.eval.curve import rollouts_to_reach
 from rerec.eval.report import load_curves, load_runs, training_log, write_report
+from rerec.eval.stats import ALPHA
 
 BASELINES = ("random", "popularity", "lightgcn", "bm25", "minilm")
 CONDITION_TYPES = ("explicit", "implicit", "misinformed")
@@ -35,16 +36,17 @@ def seed_mean(runs: dict, method: str, metric: str, column: str = "all") -> floa
     return statistics.fmean(values) if values else None
 
 
-def zero_variance_share(runs: dict, method: str) -> float | None:
-    """Mean over a method's training runs of TRL's `frac_reward_zero_std`; with dynamic sampling, the share of
-    groups still tied in the trained batch (`dynamic_sampling/tied_share`), since refilled groups never train."""
+def tied_share(runs: dict, method: str, key: str = "frac_reward_zero_std") -> float | None:
+    """Mean over a method's training runs of a per-step tied-group share: TRL's `frac_reward_zero_std` (total
+    reward) by default, or `groups/accuracy_tied`. With dynamic sampling the total-reward share is that of the
+    trained batch (`dynamic_sampling/tied_share`), since refilled groups never train."""
     shares = []
     for run in runs.get(method, []):
         log = training_log(run["settings"].get("model"))
         refilled = "dynamic_sampling/tied_share"
-        key = refilled if log and refilled in log[0] else "frac_reward_zero_std"
-        if log and key in log[0]:
-            shares.append(statistics.fmean(float(e[key]) for e in log))
+        name = refilled if key == "frac_reward_zero_std" and log and refilled in log[0] else key
+        if log and name in log[0]:
+            shares.append(statistics.fmean(float(e[name]) for e in log))
     return statistics.fmean(shares) if shares else None
 
 
@@ -73,9 +75,10 @@ def summarise(report: dict, runs: dict, curves: dict, retention: dict, rerec: st
         versus[kind] = {
             "rerec": seed_mean(runs, rerec, "hit@1", kind), "best_baseline": scores[best],
             "best_baseline_name": best, "diff_ci": None if d is None else [d["low"], d["high"]],
+            "p_value": None if d is None else d["p_value"],
         }  # fmt: skip
     false_steps = {m: seed_mean(runs, m, "false_step_share") for m in runs}
-    zero = {m: zero_variance_share(runs, m) for m in runs}
+    zero = {m: tied_share(runs, m) for m in runs}
     reach = None
     if rerec in curves and grpo in curves and curves[grpo]:
         final = curves[grpo][-1]
@@ -88,6 +91,7 @@ def summarise(report: dict, runs: dict, curves: dict, retention: dict, rerec: st
         "hint_box_rate": {m: seed_mean(runs, m, "hint_boxed") for m in runs},
         "zero_variance_share": zero,
         "zero_variance_ratio": ratio(zero.get(rerec), zero.get(grpo)),
+        "accuracy_tied_share": {m: tied_share(runs, m, "groups/accuracy_tied") for m in runs},
         "rollouts_to_grpo_final_ratio": reach,
         "retention": {name: r["all"]["passed"] for name, r in retention.items()},
         "test_queries": len(first["scores"]) if first["scores"] else first["metrics"]["all"].get("n"),
@@ -105,10 +109,10 @@ def goals(s: dict) -> dict[str, bool | None]:
     return {
         "multihop_gap_above_0_and_paper_size": None
         if head is None
-        else head["ci_low"] > 0 and (head["relative"] or 0) >= PAPER_RELATIVE,
+        else head["ci_low"] > 0 and head["p_value"] < ALPHA and (head["relative"] or 0) >= PAPER_RELATIVE,
         "beats_best_baseline_every_condition_type": None
         if len(versus) < len(CONDITION_TYPES)
-        else all(v["diff_ci"] is not None and v["diff_ci"][0] > 0 for v in versus.values()),
+        else all(v["diff_ci"] is not None and v["diff_ci"][0] > 0 and v["p_value"] < ALPHA for v in versus.values()),
         "rollouts_to_grpo_final_at_most_0.6": None
         if s["rollouts_to_grpo_final_ratio"] is None
         else s["rollouts_to_grpo_final_ratio"] <= 0.6,

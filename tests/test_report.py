@@ -52,7 +52,7 @@ def test_training_diagnostics_come_from_the_runs_logs(tmp_path):
     folders = [tmp_path / "grpo-seed0", tmp_path / "grpo-seed1", tmp_path / "base"]
     text = write_report(folders, tmp_path / "out", ["hit@1"], "toy").read_text()
     # reward of the first 4 steps: (0.3 + 0.2) / 2; of the last 4: (0.5 + 0.2) / 2; 5 steps of 30 s = 2.5 min
-    assert "| grpo | 2 | 5 | 2.5 | 0.250 → 0.350 | 0.250 | – | – | – | 40.000 |" in text
+    assert "| grpo | 2 | 5 | 2.5 | 0.250 → 0.350 | 0.250 | – | – | – | – | 40.000 |" in text
     assert "| base |" not in text.split("## training")[1]
 
 

@@ -27,6 +27,8 @@ def test_a_clear_gap_is_a_finding_and_no_gap_is_level():
     assert paired_difference(better, base).finding
     same = paired_difference(base, base)
     assert not same.finding and same.p_value == 1.0 and (same.low, same.high) == (0.0, 0.0)
+    few = paired_difference([1.0] * 4 + [0.0] * 46, [0.0] * 50)  # 4 of 50 flip one way: the bootstrap excludes 0
+    assert few.low > 0 and few.p_value == pytest.approx(0.125) and not few.finding
 
 
 def test_mean_interval_covers_the_mean_and_collapses_without_spread():

@@ -50,6 +50,8 @@ def test_two_steps_for_every_combination(prepared, tokenizer, tmp_path, qas, pas
     assert ("rewards/qas_reward/mean" in logs) == qas and ("rewards/pas_reward/mean" in logs) == pas
     assert ("raae/penalized_token_share" in logs) == raae
     assert ("curriculum/kept" in logs) == curriculum
+    assert "groups/accuracy_tied" in logs  # a random model never boxes: every group ties on accuracy
+    assert all(e["groups/accuracy_tied"] == 1.0 for e in trainer.state.log_history if "groups/accuracy_tied" in e)
     split = [entry for entry in trainer.state.log_history if "time/update_s" in entry]
     assert len(split) == 2 and all(e["time/generation_s"] > 0 and e["time/tokens_per_s"] > 0 for e in split)
     lines = [json.loads(line) for line in (tmp_path / "out" / "metrics.jsonl").read_text().splitlines()]

@@ -3,7 +3,8 @@
 A folder's method is its name without a trailing `-seed<N>` (`grpo-seed0`, `grpo-seed1` -> `grpo`), so seeds of
 one method are pooled into a mean and a spread (sample standard deviation). Where the folders hold per-query
 scores (`scores.jsonl`), every cell also carries a 95% interval over queries, and `paired` pairs of methods are
-compared query by query (`rerec.eval.stats`): a gap is a finding only when its interval excludes 0.
+compared query by query (`rerec.eval.stats`): a gap is a finding only when its interval excludes 0 and the
+paired test gives p < 0.05.
 """
 
 from __future__ import annotations
@@ -194,6 +195,7 @@ def _p(value: float) -> str:
 DIAGNOSTICS = {
     "zero-variance groups": "frac_reward_zero_std",
     "tied after refill": "dynamic_sampling/tied_share",
+    "tied on accuracy": "groups/accuracy_tied",
     "penalised tokens": "raae/penalized_token_share",
     "boxed, not grounded": "ground_fail_rate",
     "answer tokens": "completions/mean_length",

@@ -203,8 +203,14 @@ class ReRecTrainer(AtomicCheckpoints, GRPOTrainer):
         phase.clear()
 
     def _reward_shaping(self, inputs, output: dict) -> dict:
-        """The curriculum's difficulty update and RAAE's token-level advantages, from the rewards TRL computed."""
+        """The curriculum's difficulty update and RAAE's token-level advantages, from the rewards TRL computed;
+        `groups/accuracy_tied`: the share of groups whose rollouts are all equally right (NDCG), which gives no
+        accuracy signal even where format or QAS/PAS make the total reward differ (TRL's `frac_reward_zero_std`)."""
         per_func, rewards = self._rewards_per_func, self._total_rewards()
+        if "ndcg_reward" in self.reward_func_names:
+            accuracy = per_func[:, self.reward_func_names.index("ndcg_reward")]
+            tied = tied_groups(accuracy, self.num_generations)
+            self._metrics["train"]["groups/accuracy_tied"].append(sum(tied) / len(tied))
         if self.tracker is not None:
             self._update_curriculum(inputs, per_func, rewards)
         if self.args.raae:
