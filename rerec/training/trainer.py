@@ -1,13 +1,14 @@
 """`ReRecTrainer`: TRL's `GRPOTrainer` plus RAAE token advantages and the online curriculum.
 
-Touches TRL at four seams only: `_calculate_rewards` (keep the gathered rewards), `_generate_and_score_completions`
+Touches TRL at five seams only: `_calculate_rewards` (keep the gathered rewards), `_generate_and_score_completions`
 (call TRL's, then turn its scalar advantages into token-level ones, feed the difficulty tracker and, with dynamic
-sampling, replace tied groups by scored groups of fresh prompts),
-`_get_train_sampler` (the curriculum) and `_generate_single_turn` (rollouts through `rerec.generation`, which
-encodes each prompt once for its G copies). TRL's loss already accepts (B, T) advantages. Two timing wrappers
-(`_generate`, `training_step`) split each step's time into generation / scoring / log-probs / update; the first
-also puts the whole generation in one autocast region (see `_generation_autocast`). Checkpoint saving is
-Transformers' own, staged and renamed by `AtomicCheckpoints`.
+sampling, replace tied groups by scored groups of fresh prompts), `_get_train_sampler` (the curriculum),
+`_generate_single_turn` (rollouts through `rerec.generation`, which encodes each prompt once for its G copies) and
+`_get_per_token_logps_and_entropies` (with `shared_prefix_loss`, the same for the log-prob and loss forwards).
+TRL's loss already accepts (B, T) advantages. Two timing wrappers (`_generate`, `training_step`) split each step's
+time into generation / scoring / log-probs / update; the first also puts the whole generation in one autocast
+region (see `_generation_autocast`). Checkpoint saving is Transformers' own, staged and renamed by
+`AtomicCheckpoints`.
 """
 
 from __future__ import annotations
