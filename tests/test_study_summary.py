@@ -46,3 +46,19 @@ def test_summary_reads_the_goals_off_the_report(tmp_path, monkeypatch):
     assert (tmp_path / "out" / "report.md").is_file() and "| goal | holds |" in (
         tmp_path / "out" / "summary.md"
     ).read_text()
+
+
+def test_the_queue_pairs_seeds_and_resumes_a_started_run(tmp_path):
+    import argparse
+
+    import study_queue
+
+    arms = study_queue.arms(2)
+    assert list(arms)[:2] == ["grpo-seed0", "rerec-seed0"] and list(arms)[-2:] == ["grpo-seed1", "rerec-seed1"]
+    assert arms["grpo-seed1"][-2:] == ["--seed", "1"] and "--raae" in arms["grpo-ds"]
+    args = argparse.Namespace(root=str(tmp_path), prepared="runs/ml100k", config="cpu-study", curve_queries=100)
+    fresh = study_queue.steps("rerec-seed0", arms["rerec-seed0"], args)
+    assert len(fresh) == 3 and "--resume" not in fresh[0][1]  # train, test evaluation, learning curve
+    (tmp_path / "runs" / "rerec-seed0" / "checkpoint-8").mkdir(parents=True)
+    assert "--resume" in study_queue.steps("rerec-seed0", arms["rerec-seed0"], args)[0][1]
+    assert len(study_queue.steps("rerec-no-pas", arms["rerec-no-pas"], args)) == 2  # no curve for an ablation
