@@ -47,20 +47,26 @@ def generate(
     width, budget = ids.shape[1], generation_config.max_new_tokens
     if budget is None:
         raise ValueError("generation_config.max_new_tokens must be set (it sizes the cache)")
-    distinct: dict[tuple[int, ...], int] = {}  # prompt -> its index among the distinct ones
-    firsts, rows = [], []  # the first row of each distinct prompt; each row's distinct prompt
-    for i, prompt in enumerate(prompts):
-        if tuple(prompt) not in distinct:
-            distinct[tuple(prompt)] = len(firsts)
-            firsts.append(i)
-        rows.append(distinct[tuple(prompt)])
-    firsts_t = torch.tensor(firsts, device=device)
-    cache = _prefilled_cache(model, ids[firsts_t], mask[firsts_t], torch.tensor(rows, device=device), width + budget)
+    firsts, rows = distinct_rows(torch.cat([ids, mask], dim=1))  # identical prompts pad identically
+    cache = _prefilled_cache(model, ids[firsts], mask[firsts], rows, width + budget)
     config = copy.copy(generation_config)
     config.pad_token_id = pad_token_id
     with torch.no_grad():
         out = model.generate(input_ids=ids, attention_mask=mask, cache=cache, generation_config=config)
     return out[:, width:]
+
+
+def distinct_rows(key: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """`(firsts, rows)`: the first row of each distinct row of `key` (in order of first appearance), and for every
+    row the index of its distinct row among `firsts`."""
+    seen: dict[tuple[int, ...], int] = {}
+    firsts, rows = [], []
+    for i, row in enumerate(key.tolist()):
+        rows.append(seen.setdefault(tuple(row), len(firsts)))
+        if rows[-1] == len(firsts):
+            firsts.append(i)
+    device = key.device
+    return torch.tensor(firsts, device=device), torch.tensor(rows, device=device)
 
 
 def until_eos(row: Sequence[int], eos_token_ids: Sequence[int]) -> list[int]:

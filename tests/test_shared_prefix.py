@@ -10,8 +10,8 @@ pytest.importorskip("trl")
 
 from test_trainer import make_trainer  # noqa: E402
 
+from rerec.generation import distinct_rows  # noqa: E402
 from rerec.training.config import ReRecConfig  # noqa: E402
-from rerec.training.shared_prefix import distinct_rows  # noqa: E402
 
 
 def test_distinct_rows_in_order_of_first_appearance():

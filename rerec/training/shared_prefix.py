@@ -20,18 +20,7 @@ from collections.abc import Callable
 import torch
 from transformers import DynamicCache
 
-
-def distinct_rows(key: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """`(firsts, rows)`: the first row of each distinct row of `key` (in order of first appearance), and for every
-    row the index of its distinct row among `firsts`."""
-    seen: dict[tuple[int, ...], int] = {}
-    firsts, rows = [], []
-    for i, row in enumerate(key.tolist()):
-        rows.append(seen.setdefault(tuple(row), len(firsts)))
-        if rows[-1] == len(firsts):
-            firsts.append(i)
-    device = key.device
-    return torch.tensor(firsts, device=device), torch.tensor(rows, device=device)
+from rerec.generation import distinct_rows
 
 
 def shared_prefix_logps(
