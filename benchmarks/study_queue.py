@@ -2,6 +2,7 @@
 first seed of ReRec and GRPO a learning curve on a validation slice. Then `benchmarks/study.py` writes the report.
 
     python benchmarks/study_queue.py --root runs/study            # everything still missing, in order
+    python benchmarks/study_queue.py --root runs/study --warm_start runs/sft20-2560   # from another warm start
     python benchmarks/study_queue.py --root runs/study --only grpo-seed0 rerec-seed0 --dry_run
 
 Each arm is `rerec train --config cpu-study` plus its own flags (GRPO: every ReRec component off; ablations: one
@@ -52,6 +53,8 @@ def steps(arm: str, flags: list[str], args: argparse.Namespace) -> list[tuple[Pa
     root, rerec = Path(args.root), [sys.executable, "-m", "rerec.cli"]
     run, data = root / "runs" / arm, ["--prepared", args.prepared]
     train = [*rerec, "train", "--config", args.config, *data, "--output_dir", str(run), *flags]
+    if args.warm_start:
+        train += ["--model_name_or_path", str(Path(args.warm_start) / "final"), "--exclude_queries", args.warm_start]
     if (run / "trainer_state.json").exists() or any(run.glob("checkpoint-*")):
         train.append("--resume")
     out = [(run / "final" / "config.json", train)]
@@ -72,6 +75,10 @@ def main() -> int:
     parser.add_argument("--root", default="runs/study")
     parser.add_argument("--prepared", default="runs/ml100k")
     parser.add_argument("--config", default="cpu-study", help="the preset every arm starts from")
+    parser.add_argument(
+        "--warm_start",
+        help="the `rerec sft` run every arm starts from and whose queries it leaves out (default: the preset's)",
+    )
     parser.add_argument("--seeds", type=int, default=3, help="seeds of GRPO and of ReRec")
     parser.add_argument("--curve_queries", type=int, default=100, help="validation queries per checkpoint")
     parser.add_argument("--only", nargs="+", help="these arms only")

@@ -15,7 +15,7 @@ from rerec.training.dynamic_sampling import merge_rows, refill_indices, tied_gro
 
 
 def odd_query_reward(completions, query_index, **kwargs) -> list[float]:
-    """Varies within the groups of odd-indexed queries only: even ones tie (a random model's ReRec rewards do)."""
+    """Varies within the groups of odd-indexed queries only: even ones tie (a random model's accuracy does)."""
     return [len(str(c)) / 100 if q % 2 else 0.0 for c, q in zip(completions, query_index, strict=True)]
 
 
@@ -60,7 +60,9 @@ def test_dynamic_sampling_replaces_tied_groups_in_real_steps(prepared, tokenizer
         prepared, tokenizer, tmp_path, qas=False, pas=False, raae=False, curriculum=False,
         per_device_train_batch_size=6, dynamic_sampling=True, dynamic_sampling_rounds=8,
     )  # fmt: skip
-    trainer.reward_funcs[-1] = odd_query_reward  # 8 rounds: the 12-query pool runs out of even queries first
+    # the accuracy reward varies in odd queries' groups only, while the length reward varies in every group: ties
+    # are judged on accuracy; 8 rounds, as the 12-query pool runs out of odd queries first
+    trainer.reward_funcs[trainer.reward_func_names.index("ndcg_reward")] = odd_query_reward
     trained = []  # per batch handed to the loss: which rollouts carry an advantage
     original = trainer._compute_loss
 

@@ -122,9 +122,9 @@ class ReRecConfig(AutoReportTo, GRPOConfig):
         `"easy_first"` (paper) or `"learnability"` (rerec): a round takes and serves first the queries whose
         difficulty is nearest 0.5, where rollouts disagree; mastered replays and all-wrong queries go last.
     dynamic_sampling (`bool`, *optional*, defaults to `False`):
-        DAPO-style dynamic sampling (rerec): a group whose rollouts all earn the same reward is replaced by the
-        group of a fresh training prompt that disagrees, so fewer updates carry no gradient. Costs the refills'
-        rollouts; needs each process's generation batch to hold whole groups.
+        DAPO-style dynamic sampling (rerec): a group whose rollouts are all equally right (the same accuracy
+        reward) is replaced by the group of a fresh training prompt that disagrees, so fewer updates carry no
+        accuracy signal. Costs the refills' rollouts; needs each process's generation batch to hold whole groups.
     dynamic_sampling_rounds (`int`, *optional*, defaults to `2`):
         Refill rounds per generation batch at most; groups still tied after them are trained as GRPO would.
     shared_prefix_loss (`bool`, *optional*, defaults to `False`):
@@ -163,7 +163,7 @@ class ReRecConfig(AutoReportTo, GRPOConfig):
         metadata={"help": "'easy_first' (paper) or 'learnability' (difficulty nearest 0.5 first)."},
     )
     dynamic_sampling: bool = field(
-        default=False, metadata={"help": "Replace tied groups by fresh prompts' groups that disagree (DAPO)."}
+        default=False, metadata={"help": "Replace groups tied on accuracy by fresh groups that disagree (DAPO)."}
     )
     dynamic_sampling_rounds: int = field(default=2, metadata={"help": "Refill rounds per generation batch, at most."})
     shared_prefix_loss: bool = field(

@@ -1,6 +1,6 @@
-"""DAPO-style dynamic sampling (Yu et al., 2025): groups whose rollouts all earn the same reward give GRPO no
-gradient, so they are dropped and replaced by fresh prompts' groups that disagree, drawn and scored in up to a
-fixed number of refill rounds. TRL has no such option (and its replay-buffer trainer is gone), so the pieces are
+"""DAPO-style dynamic sampling (Yu et al., 2025): groups whose rollouts are all equally right give GRPO no
+accuracy signal, so they are dropped and replaced by fresh prompts' groups that disagree, drawn and scored in up
+to a fixed number of refill rounds. TRL has no such option (and its replay-buffer trainer is gone), so the pieces are
 rerec's own: which groups tie, which prompts refill them, and one batch assembled from several scored ones.
 """
 

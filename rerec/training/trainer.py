@@ -207,10 +207,10 @@ class ReRecTrainer(AtomicCheckpoints, GRPOTrainer):
         """The curriculum's difficulty update and RAAE's token-level advantages, from the rewards TRL computed;
         `groups/accuracy_tied`: the share of groups whose rollouts are all equally right (NDCG), which gives no
         accuracy signal even where format or QAS/PAS make the total reward differ (TRL's `frac_reward_zero_std`)."""
-        per_func, rewards = self._rewards_per_func, self._total_rewards()
+        per_func = self._rewards_per_func
+        rewards = self._total_rewards(per_func)
         if "ndcg_reward" in self.reward_func_names:
-            accuracy = per_func[:, self.reward_func_names.index("ndcg_reward")]
-            tied = tied_groups(accuracy, self.num_generations)
+            tied = tied_groups(self._accuracy_rewards(per_func), self.num_generations)
             self._metrics["train"]["groups/accuracy_tied"].append(sum(tied) / len(tied))
         if self.tracker is not None:
             self._update_curriculum(inputs, per_func, rewards)
@@ -218,23 +218,31 @@ class ReRecTrainer(AtomicCheckpoints, GRPOTrainer):
             output["advantages"] = self._token_advantages(inputs, output, rewards)
         return output
 
-    def _total_rewards(self) -> torch.Tensor:
-        """The weighted sum TRL normalises into advantages, of the last scored batch (all processes); NaN where
+    def _total_rewards(self, per_func: torch.Tensor) -> torch.Tensor:
+        """The weighted sum TRL normalises into advantages of per-function rewards (all processes); NaN where
         every reward function skipped a completion."""
-        per_func = self._rewards_per_func
         rewards = (per_func * self.reward_weights.to(per_func.device).unsqueeze(0)).nansum(dim=1)
         rewards[torch.isnan(per_func).all(dim=1)] = torch.nan
         return rewards
 
+    def _accuracy_rewards(self, per_func: torch.Tensor) -> torch.Tensor:
+        """The accuracy (NDCG) column of per-function rewards (all processes), or the total reward where no
+        accuracy reward is trained."""
+        if "ndcg_reward" not in self.reward_func_names:
+            return self._total_rewards(per_func)
+        return per_func[:, self.reward_func_names.index("ndcg_reward")]
+
     # -- dynamic sampling ------------------------------------------------------------------------------------
     def _refill_tied_groups(self, inputs, output: dict) -> dict:
-        """Replace this process's tied groups by groups of fresh prompts that disagree, in up to
-        `dynamic_sampling_rounds` rounds. Every process scores the same number of refill prompts per round (the
-        largest need), since TRL gathers rewards across processes; groups still tied after the last round stay,
-        with GRPO's zero advantage."""
+        """Replace this process's groups tied on accuracy by groups of fresh prompts that disagree, in up to
+        `dynamic_sampling_rounds` rounds. Ties are judged on the accuracy reward, as DAPO filters all-right and
+        all-wrong groups: the format reward varies within nearly every group, so the total reward almost never
+        ties. Every process scores the same number of refill prompts per round (the largest need), since TRL
+        gathers rewards across processes; groups still tied after the last round stay and are trained as GRPO
+        would."""
         size, process = self.num_generations, self.accelerator.process_index
-        local = slice(process * len(inputs), (process + 1) * len(inputs))
-        slots = [g for g, tied in enumerate(tied_groups(self._total_rewards()[local], size)) if tied]
+        slots = [g for g, tied in enumerate(self._local_ties(len(inputs))) if tied]
+        groups = len(inputs) // size
         outputs, rows = [output], [(0, r) for r in range(len(inputs))]
         seen = {row["query_index"] for row in inputs}
         drawn = refilled = 0
@@ -248,27 +256,31 @@ class ReRecTrainer(AtomicCheckpoints, GRPOTrainer):
             extra = [self.train_dataset[i] for i in picks for _ in range(size)]
             outputs.append(self._scored(extra))
             drawn += need
-            local = slice(process * len(extra), (process + 1) * len(extra))
-            for g, tied in enumerate(tied_groups(self._total_rewards()[local], size)):
+            for g, tied in enumerate(self._local_ties(len(extra))):
                 if not tied and slots:
                     slot = slots.pop(0)
                     rows[slot * size : (slot + 1) * size] = [(len(outputs) - 1, g * size + k) for k in range(size)]
                     refilled += 1
-        merged = merge_rows(outputs, rows, self._tokenizer.pad_token_id)
-        loss_mask = merged["completion_mask"] * merged.get("tool_mask", 1)
-        merged["num_items_in_batch"] = self.accelerator.gather(loss_mask.sum()).sum()
-        metrics, groups = self._metrics["train"], len(inputs) // size
+        metrics = self._metrics["train"]
         metrics["dynamic_sampling/refill_prompts"].append(float(drawn))
         metrics["dynamic_sampling/refilled_groups"].append(float(refilled))
         metrics["dynamic_sampling/tied_share"].append(len(slots) / max(1, groups))
+        if len(outputs) == 1:  # nothing tied on any process
+            return output
+        merged = merge_rows(outputs, rows, self._tokenizer.pad_token_id)
+        loss_mask = merged["completion_mask"] * merged.get("tool_mask", 1)
+        merged["num_items_in_batch"] = self.accelerator.gather(loss_mask.sum()).sum()
         return merged
+
+    def _local_ties(self, rows: int) -> list[bool]:
+        """Which of this process's groups in the last scored batch (`rows` rows per process) tie on accuracy."""
+        process = self.accelerator.process_index
+        accuracy = self._accuracy_rewards(self._rewards_per_func)[process * rows : (process + 1) * rows]
+        return tied_groups(accuracy, self.num_generations)
 
     # -- curriculum ------------------------------------------------------------------------------------------
     def _update_curriculum(self, inputs, per_func: torch.Tensor, rewards: torch.Tensor) -> None:
-        if self.args.curriculum_signal == "accuracy" and "ndcg_reward" in self.reward_func_names:
-            signal = per_func[:, self.reward_func_names.index("ndcg_reward")]
-        else:
-            signal = rewards
+        signal = self._accuracy_rewards(per_func) if self.args.curriculum_signal == "accuracy" else rewards
         indices = gather_object([row["query_index"] for row in inputs])
         size = self.num_generations
         tied = tied_groups(rewards, size)  # TRL's zero-std test, on the same total rewards
