@@ -29,7 +29,7 @@ from transformers import GenerationConfig
 from rerec.eval.generation import prompt_ids
 from rerec.generation import generate
 from rerec.runtime import keep_freed_memory
-from rerec.training.data import load_split
+from rerec.task.rows import load_split
 from rerec.training.run import load_model, parse_train_args
 
 GROUPS = {"matmuls": ("aten::mm", "aten::addmm", "aten::bmm"), "attention": ("scaled_dot_product",)}

@@ -28,7 +28,7 @@ from transformers import GenerationConfig
 from rerec.eval.generation import prompt_ids
 from rerec.generation import generate, left_pad
 from rerec.runtime import keep_freed_memory
-from rerec.training.data import load_split
+from rerec.task.rows import load_split
 from rerec.training.run import load_model, parse_train_args
 
 

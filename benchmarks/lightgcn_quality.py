@@ -18,8 +18,8 @@ import numpy as np
 from common import write_result
 
 from rerec.data.dataset import RecDataset
-from rerec.eval.metrics import ndcg_at_k, recall_at_k
-from rerec.rewards.lightgcn import LightGCNConfig, train_lightgcn
+from rerec.data.lightgcn import LightGCNConfig, train_lightgcn
+from rerec.task.metrics import ndcg_at_k, recall_at_k
 
 K = 20
 

@@ -22,11 +22,11 @@ from pathlib import Path
 
 from common import paired_interval, write_result
 
-from rerec.data.prompts import PromptConfig
 from rerec.eval.generation import prompt_ids
 from rerec.eval.harness import EvalConfig, evaluate, read_scores
-from rerec.training.config import ModelArguments, TrainDataArguments
-from rerec.training.data import load_split
+from rerec.task.prompts import PromptConfig
+from rerec.task.rows import TrainDataArguments, load_split
+from rerec.training.config import ModelArguments
 from rerec.training.run import load_model
 
 

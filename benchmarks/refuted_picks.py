@@ -25,7 +25,7 @@ from tqdm import tqdm
 
 from rerec.data.queries.schema import read_queries
 from rerec.serve.assistant import Assistant, AssistantConfig, Request
-from rerec.training.data import balanced_subset
+from rerec.task.rows import balanced_subset
 
 
 def record(kind: str, before: str | None, after: str | None, refuted: set[str], truth: set[str]) -> dict:
@@ -69,14 +69,13 @@ def run_eval_dir(args: argparse.Namespace) -> dict:
     import json
 
     from rerec.data.grounding import TitleIndex
-    from rerec.data.prompts import PromptConfig
     from rerec.rewards.accuracy import truth_ids
-    from rerec.rewards.answer import AnswerReader
-    from rerec.rewards.parsing import segments, step_text
-    from rerec.rewards.verifier import StepVerifier
     from rerec.serve.refutation import refuted_picks
-    from rerec.training.config import TrainDataArguments
-    from rerec.training.data import load_split, row_titles
+    from rerec.task.answer import AnswerReader
+    from rerec.task.parsing import segments, step_text
+    from rerec.task.prompts import PromptConfig
+    from rerec.task.rows import TrainDataArguments, load_split, row_titles
+    from rerec.task.verifier import StepVerifier
 
     prompt = PromptConfig(facts=True, max_facts=15, max_candidates=5, facts_by="entity")  # the presets' and demo's
     data = TrainDataArguments(args.prepared, list(args.types), args.max_queries)

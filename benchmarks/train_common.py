@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import statistics
 
-from rerec.data.prompts import PromptConfig
 from rerec.rewards.shaping import RewardConfig
-from rerec.training.config import ModelArguments, ReRecConfig, TrainDataArguments
+from rerec.task.prompts import PromptConfig
+from rerec.task.rows import TrainDataArguments
+from rerec.training.config import ModelArguments, ReRecConfig
 
 
 def run_kwargs(output_dir: str, steps: int, completion: int) -> dict:

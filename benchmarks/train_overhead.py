@@ -22,8 +22,8 @@ from trl import GRPOConfig, GRPOTrainer
 
 from rerec.data.grounding import TitleIndex
 from rerec.rewards.accuracy import NDCGReward
-from rerec.rewards.answer import AnswerReader
-from rerec.training.data import load_split
+from rerec.task.answer import AnswerReader
+from rerec.task.rows import load_split
 from rerec.training.run import build_trainer, load_model
 
 

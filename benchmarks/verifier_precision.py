@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 from common import write_result
 
 from rerec.data.dataset import RecDataset
-from rerec.rewards.verifier import StepVerifier, state
+from rerec.task.verifier import StepVerifier, state
 
 
 def statements(record: dict, ds: RecDataset, rng: random.Random) -> list[tuple[str, str, bool]]:

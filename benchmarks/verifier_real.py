@@ -25,11 +25,10 @@ from pathlib import Path
 from common import write_result
 
 from rerec.data.dataset import RecDataset
-from rerec.data.prompts import PromptConfig
-from rerec.rewards.parsing import segments, step_text
-from rerec.rewards.verifier import Claim, StepVerifier
-from rerec.training.config import TrainDataArguments
-from rerec.training.data import load_split, row_titles
+from rerec.task.parsing import segments, step_text
+from rerec.task.prompts import PromptConfig
+from rerec.task.rows import TrainDataArguments, load_split, row_titles
+from rerec.task.verifier import Claim, StepVerifier
 
 TYPES = ["explicit", "implicit", "misinformed"]
 

@@ -52,8 +52,8 @@ def _prepare(rest: list[str], as_json: bool) -> int:
     from transformers import HfArgumentParser
 
     from rerec.config import DataConfig
+    from rerec.data.lightgcn import LightGCNConfig
     from rerec.data.prepare import prepare
-    from rerec.rewards.lightgcn import LightGCNConfig
 
     parser = HfArgumentParser((DataConfig, LightGCNConfig), prog="rerec prepare")
     cfg, lightgcn = parser.parse_args_into_dataclasses(args=rest)
@@ -79,9 +79,10 @@ def _short_help(rest: list[str], command: str) -> bool:
         return False
     from trl import GRPOConfig, ModelConfig, SFTConfig
 
-    from rerec.data.prompts import PromptConfig
     from rerec.rewards.shaping import RewardConfig
-    from rerec.training.config import ReRecConfig, TrainDataArguments, WarmStartConfig
+    from rerec.task.prompts import PromptConfig
+    from rerec.task.rows import TrainDataArguments
+    from rerec.training.config import ReRecConfig, WarmStartConfig
     from rerec.training.help import short_help
 
     if command == "train":
@@ -128,9 +129,10 @@ def _eval(rest: list[str]) -> int:
     from trl import TrlParser
 
     from rerec.data.atomic import check_folder
-    from rerec.data.prompts import PromptConfig
     from rerec.eval.harness import EvalConfig, evaluate
-    from rerec.training.config import ModelArguments, TrainDataArguments
+    from rerec.task.prompts import PromptConfig
+    from rerec.task.rows import TrainDataArguments
+    from rerec.training.config import ModelArguments
     from rerec.training.run import load_model
 
     parser = TrlParser((TrainDataArguments, PromptConfig, ModelArguments, EvalConfig), prog="rerec eval")

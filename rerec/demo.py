@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rerec.rewards.parsing import boxed_answer, segments
+from rerec.task.parsing import boxed_answer, segments
 
 logger = logging.getLogger(__name__)
 
@@ -70,10 +70,11 @@ def run_demo(cfg: DemoConfig) -> str:
     from rerec.assets import DEFAULT_MODEL, cache_dir, resolve_model
     from rerec.config import DataConfig
     from rerec.data.prepare import prepare
-    from rerec.data.prompts import PromptConfig
     from rerec.eval.harness import EvalConfig, evaluate
     from rerec.eval.report import write_report
-    from rerec.training.config import ModelArguments, TrainDataArguments
+    from rerec.task.prompts import PromptConfig
+    from rerec.task.rows import TrainDataArguments
+    from rerec.training.config import ModelArguments
     from rerec.training.run import load_model, sft_from_args, train_from_args
 
     runs = Path(cfg.runs)
@@ -113,8 +114,8 @@ def run_demo(cfg: DemoConfig) -> str:
 
 def examples(folder: Path, data, prompt, per_type: int = 1) -> str:
     """One trained answer per query type, steps marked ✓ verified / ✗ false / · unchecked by the step verifier."""
-    from rerec.rewards.verifier import StepVerifier
-    from rerec.training.data import load_split, row_titles
+    from rerec.task.rows import load_split, row_titles
+    from rerec.task.verifier import StepVerifier
 
     rows, ds = load_split(data, prompt, "candidates", "test")
     predictions = {}

@@ -9,8 +9,8 @@ import pytest
 
 from rerec.config import DataConfig
 from rerec.data.atomic import MARKER, OutputFolderError, claim_folder, folder_kind, mark, remove_stale_staging
+from rerec.data.lightgcn import LightGCNConfig
 from rerec.data.prepare import prepare
-from rerec.rewards.lightgcn import LightGCNConfig
 
 NO_GCN = LightGCNConfig(lightgcn=False)
 

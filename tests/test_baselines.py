@@ -9,8 +9,8 @@ from rerec.data.catalog import Catalog, Item
 from rerec.data.dataset import RecDataset
 from rerec.data.interactions import Interaction, Interactions, User
 from rerec.data.knowledge_graph import KnowledgeGraph, Triple
+from rerec.data.lightgcn import Embeddings
 from rerec.eval.baselines import BASELINES, build_ranker, item_text
-from rerec.rewards.lightgcn import Embeddings
 
 POOL = ["1", "2", "3", "4"]
 

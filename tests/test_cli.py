@@ -97,8 +97,8 @@ def test_prepare_is_quiet_about_torch_geometric(tiny_source, tmp_path):
     import warnings
 
     from rerec.config import DataConfig
+    from rerec.data.lightgcn import LightGCNConfig
     from rerec.data.prepare import prepare
-    from rerec.rewards.lightgcn import LightGCNConfig
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

@@ -7,7 +7,7 @@ import logging
 from test_verifier import CATALOG, GRAPH
 
 from rerec.demo import Stages, annotated
-from rerec.rewards.verifier import StepVerifier
+from rerec.task.verifier import StepVerifier
 
 
 def test_answers_are_shown_with_marked_steps():

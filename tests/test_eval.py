@@ -13,13 +13,13 @@ from rerec.data.catalog import Catalog, Item
 from rerec.data.dataset import RecDataset
 from rerec.data.grounding import TitleIndex
 from rerec.data.knowledge_graph import KnowledgeGraph, Triple
-from rerec.data.prompts import PromptConfig
 from rerec.data.queries.schema import read_queries
 from rerec.eval import harness
 from rerec.eval.harness import EvalConfig, evaluate, read_scores, score_row, summarise
-from rerec.rewards.answer import AnswerReader
-from rerec.rewards.verifier import StepVerifier
-from rerec.training.config import TrainDataArguments
+from rerec.task.answer import AnswerReader
+from rerec.task.prompts import PromptConfig
+from rerec.task.rows import TrainDataArguments
+from rerec.task.verifier import StepVerifier
 
 CATALOG = Catalog(
     [Item("1", "Jaws", 1975, {"genre": ("Thriller",)}), Item("2", "Alien", 1979, {"genre": ("Horror",)})]

@@ -18,10 +18,10 @@ from rerec.data.knowledge_graph import KnowledgeGraph, Triple
 from rerec.data.sources.generic import load_generic
 from rerec.data.validation import DataError
 from rerec.rewards.accuracy import NDCGReward, StepsFormatReward, format_reward
-from rerec.rewards.answer import AnswerReader
-from rerec.rewards.parsing import parse_items, segments, step_text
 from rerec.rewards.qas import QASReward
-from rerec.rewards.verifier import StepVerifier
+from rerec.task.answer import AnswerReader
+from rerec.task.parsing import parse_items, segments, step_text
+from rerec.task.verifier import StepVerifier
 
 pytestmark = pytest.mark.reliability
 

@@ -1,7 +1,7 @@
 import numpy as np
 
 from rerec.data.interactions import Interaction, Interactions
-from rerec.rewards.lightgcn import EMBEDDINGS_FILE, Embeddings, LightGCNConfig, train_lightgcn
+from rerec.data.lightgcn import EMBEDDINGS_FILE, Embeddings, LightGCNConfig, train_lightgcn
 
 
 def two_communities() -> Interactions:

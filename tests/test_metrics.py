@@ -2,7 +2,7 @@ import math
 
 import pytest
 
-from rerec.eval.metrics import hit_at_k, ndcg_at_k, precision_at_k, rank_weights, recall_at_k
+from rerec.task.metrics import hit_at_k, ndcg_at_k, precision_at_k, rank_weights, recall_at_k
 
 RANKED = ["a", "x", "b", None, "c"]
 RELEVANT = {"a", "b", "c", "d"}

@@ -5,12 +5,11 @@ from conftest import RECBENCH_DIR
 
 from rerec.config import DataConfig
 from rerec.data.prepare import prepare
-from rerec.data.prompts import PromptConfig
 from rerec.data.sources.movielens import load_ml1m
 from rerec.data.sources.recbenchplus import load_recbench_queries
 from rerec.data.validation import DataError
-from rerec.training.config import TrainDataArguments
-from rerec.training.data import load_split
+from rerec.task.prompts import PromptConfig
+from rerec.task.rows import TrainDataArguments, load_split
 
 needs_recbench = pytest.mark.skipif(not RECBENCH_DIR.is_dir(), reason="../shared/recbench-data is absent")
 

@@ -1,4 +1,4 @@
-from rerec.rewards.parsing import box_span, boxed_answer, clean_item, completion_text, parse_items, segments, step_text
+from rerec.task.parsing import box_span, boxed_answer, clean_item, completion_text, parse_items, segments, step_text
 
 
 def test_first_box_with_nested_braces():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rerec.data.prompts import PromptConfig, build_messages
+from rerec.task.prompts import PromptConfig, build_messages
 
 RECORD = {
     "query": "Films by the director of Jaws?",

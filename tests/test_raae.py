@@ -6,8 +6,8 @@ import torch
 from rerec.data.catalog import Catalog, Item
 from rerec.data.grounding import TitleIndex
 from rerec.data.knowledge_graph import KnowledgeGraph, Triple
-from rerec.rewards.answer import AnswerReader
-from rerec.rewards.verifier import StepVerifier
+from rerec.task.answer import AnswerReader
+from rerec.task.verifier import StepVerifier
 from rerec.training.raae import (
     incorrect_segments,
     penalty_scales,

@@ -3,11 +3,10 @@
 import pytest
 
 from rerec.data.dataset import RecDataset
-from rerec.data.prompts import PromptConfig
-from rerec.rewards.parsing import parse_items, segments
-from rerec.rewards.verifier import StepVerifier
-from rerec.training.config import TrainDataArguments
-from rerec.training.data import load_split
+from rerec.task.parsing import parse_items, segments
+from rerec.task.prompts import PromptConfig
+from rerec.task.rows import TrainDataArguments, load_split
+from rerec.task.verifier import StepVerifier
 from rerec.training.rationales import rationale
 
 

@@ -10,13 +10,13 @@ from hypothesis import strategies as st
 from rerec.data.catalog import Catalog, Item
 from rerec.data.grounding import TitleIndex
 from rerec.data.knowledge_graph import KnowledgeGraph, Triple
-from rerec.eval.metrics import rank_weights
+from rerec.data.lightgcn import Embeddings
 from rerec.rewards.accuracy import NDCGReward, StepsFormatReward, format_reward
-from rerec.rewards.answer import AnswerReader
-from rerec.rewards.lightgcn import Embeddings
 from rerec.rewards.pas import PASReward
 from rerec.rewards.qas import QASReward
 from rerec.rewards.shaping import RewardConfig, shaped
+from rerec.task.answer import AnswerReader
+from rerec.task.metrics import rank_weights
 
 CATALOG = Catalog(
     [

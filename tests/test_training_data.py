@@ -1,6 +1,6 @@
 import pytest
 
-from rerec.training.data import balanced_subset
+from rerec.task.rows import balanced_subset
 
 
 def test_balanced_subset_takes_types_round_robin_in_file_order():
@@ -11,9 +11,8 @@ def test_balanced_subset_takes_types_round_robin_in_file_order():
 
 
 def test_a_run_records_its_queries_and_a_later_run_leaves_them_out(prepared, tmp_path):
-    from rerec.data.prompts import PromptConfig
-    from rerec.training.config import TrainDataArguments
-    from rerec.training.data import QUERIES, load_split, write_query_ids
+    from rerec.task.prompts import PromptConfig
+    from rerec.task.rows import QUERIES, TrainDataArguments, load_split, write_query_ids
 
     prompt = PromptConfig(max_candidates=4, max_facts=8)
     warm, _ = load_split(TrainDataArguments(prepared=str(prepared), max_queries=6), prompt, "candidates")
@@ -29,7 +28,7 @@ def test_a_run_records_its_queries_and_a_later_run_leaves_them_out(prepared, tmp
 
 
 def test_excluding_queries_of_a_run_that_never_started_is_a_clear_error(tmp_path):
-    from rerec.training.data import excluded_ids
+    from rerec.task.rows import excluded_ids
 
     (tmp_path / "sft").mkdir()
     with pytest.raises(FileNotFoundError, match="queries.txt not found"):

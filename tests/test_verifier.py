@@ -2,7 +2,7 @@ import pytest
 
 from rerec.data.catalog import Catalog, Item
 from rerec.data.knowledge_graph import KnowledgeGraph, Triple
-from rerec.rewards.verifier import Claim, StepVerifier, state
+from rerec.task.verifier import Claim, StepVerifier, state
 
 CATALOG = Catalog(
     [

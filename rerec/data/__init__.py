@@ -1,1 +1,2 @@
-"""Catalog, knowledge graph, interactions, users, their loaders and the query benchmark generator."""
+"""Catalog, knowledge graph, interactions, users, LightGCN embeddings, their loaders and the query benchmark
+generator."""

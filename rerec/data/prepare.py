@@ -27,9 +27,9 @@ from pathlib import Path
 from rerec.config import QUERY_TYPES, DataConfig
 from rerec.data.atomic import atomic_folder, check_folder
 from rerec.data.dataset import RecDataset, write_interactions
+from rerec.data.lightgcn import EMBEDDINGS_FILE, LightGCNConfig, train_lightgcn
 from rerec.data.queries.generator import QueryGenerator
 from rerec.data.queries.schema import write_queries
-from rerec.rewards.lightgcn import EMBEDDINGS_FILE, LightGCNConfig, train_lightgcn
 
 logger = logging.getLogger(__name__)
 

@@ -1,1 +1,1 @@
-"""Evaluation: metrics shared with the rewards, and (later) the harness, baselines and reports."""
+"""Evaluation: the harness, baselines, statistics, reports, learning curves and the retention suite."""

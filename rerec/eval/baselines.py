@@ -15,7 +15,7 @@ import numpy as np
 
 from rerec.data.dataset import RecDataset
 from rerec.data.interactions import User
-from rerec.rewards.lightgcn import Embeddings
+from rerec.data.lightgcn import Embeddings
 
 BASELINES = ("random", "popularity", "lightgcn", "bm25", "minilm", "kg-path")
 

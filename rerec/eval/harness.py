@@ -21,18 +21,17 @@ from rerec.assets import resolve_model
 from rerec.data.atomic import claim_folder
 from rerec.data.grounding import TitleIndex
 from rerec.data.knowledge_graph import KnowledgeGraph
-from rerec.data.prompts import PromptConfig
+from rerec.data.lightgcn import EMBEDDINGS_FILE, Embeddings
 from rerec.eval.baselines import BASELINES, Ranker, build_ranker
 from rerec.eval.generation import generate_batches, generate_batches_vllm
-from rerec.eval.metrics import ndcg_at_k, precision_at_k, recall_at_k
 from rerec.rewards.accuracy import truth_ids
-from rerec.rewards.answer import Answer, AnswerReader
-from rerec.rewards.lightgcn import EMBEDDINGS_FILE, Embeddings
-from rerec.rewards.parsing import segments
 from rerec.rewards.shaping import RewardConfig, build_rewards, shaped
-from rerec.rewards.verifier import StepVerifier
-from rerec.training.config import TrainDataArguments
-from rerec.training.data import load_split, row_titles
+from rerec.task.answer import Answer, AnswerReader
+from rerec.task.metrics import ndcg_at_k, precision_at_k, recall_at_k
+from rerec.task.parsing import segments
+from rerec.task.prompts import PromptConfig
+from rerec.task.rows import TrainDataArguments, load_split, row_titles
+from rerec.task.verifier import StepVerifier
 
 logger = logging.getLogger(__name__)
 

@@ -1,1 +1,2 @@
-"""Dual-graph reward shaping: parsing, NDCG, QAS (item–attribute graph), PAS (LightGCN) and format."""
+"""Dual-graph reward shaping: the reward functions (NDCG, QAS from the item–attribute graph, PAS from LightGCN,
+format) and their weighted assembly."""

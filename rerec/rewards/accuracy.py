@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from rerec.eval.metrics import ndcg_at_k
-from rerec.rewards.answer import Answer, AnswerReader
-from rerec.rewards.parsing import box_span, completion_text, segments
+from rerec.task.answer import Answer, AnswerReader
+from rerec.task.metrics import ndcg_at_k
+from rerec.task.parsing import box_span, completion_text, segments
 
 NO_ANSWER = -0.5
 

@@ -11,9 +11,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from rerec.rewards.answer import AnswerReader
-from rerec.rewards.lightgcn import Embeddings
+from rerec.data.lightgcn import Embeddings
 from rerec.rewards.qas import discounted
+from rerec.task.answer import AnswerReader
 
 
 class PASReward:

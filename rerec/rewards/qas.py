@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rerec.data.knowledge_graph import KnowledgeGraph
-from rerec.eval.metrics import rank_weights
-from rerec.rewards.answer import Answer, AnswerReader
+from rerec.task.answer import Answer, AnswerReader
+from rerec.task.metrics import rank_weights
 
 
 def target_attributes(graph: KnowledgeGraph, ground_truth: Sequence[dict], conditions: Sequence[dict] | None) -> set:

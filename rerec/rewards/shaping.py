@@ -13,11 +13,11 @@ from pathlib import Path
 
 from rerec.data.dataset import RecDataset
 from rerec.data.grounding import TitleIndex
+from rerec.data.lightgcn import EMBEDDINGS_FILE, Embeddings
 from rerec.rewards.accuracy import NDCGReward, StepsFormatReward, format_reward
-from rerec.rewards.answer import AnswerReader
-from rerec.rewards.lightgcn import EMBEDDINGS_FILE, Embeddings
 from rerec.rewards.pas import PASReward
 from rerec.rewards.qas import QASReward
+from rerec.task.answer import AnswerReader
 
 
 @dataclass

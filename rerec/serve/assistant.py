@@ -19,16 +19,16 @@ from pathlib import Path
 
 from rerec.data.dataset import RecDataset
 from rerec.data.grounding import TitleIndex
-from rerec.data.prompts import PromptConfig, build_messages
+from rerec.data.lightgcn import Embeddings
 from rerec.data.queries.candidates import facts_block
 from rerec.eval.generation import Generated, generate_batches
-from rerec.rewards.answer import AnswerReader
-from rerec.rewards.lightgcn import Embeddings
-from rerec.rewards.parsing import segments, step_text
-from rerec.rewards.verifier import StepVerifier, verdict_of
 from rerec.serve.limits import k_problem, query_problem
 from rerec.serve.refutation import refuted_picks, why_demoted
 from rerec.serve.retrieval import SOURCES, RetrievalConfig, Retriever, SemanticIndex
+from rerec.task.answer import AnswerReader
+from rerec.task.parsing import segments, step_text
+from rerec.task.prompts import PromptConfig, build_messages
+from rerec.task.verifier import StepVerifier, verdict_of
 
 logger = logging.getLogger(__name__)
 

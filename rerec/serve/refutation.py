@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 
 from rerec.data.catalog import Catalog
 from rerec.data.knowledge_graph import KnowledgeGraph
-from rerec.rewards.verifier import Claim
+from rerec.task.verifier import Claim
 
 
 def refuted_picks(claims: Iterable[Claim], picked: Sequence[str]) -> dict[str, list[Claim]]:

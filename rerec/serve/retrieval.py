@@ -32,10 +32,10 @@ import numpy as np
 
 from rerec.data.dataset import RecDataset
 from rerec.data.grounding import TitleIndex
+from rerec.data.lightgcn import Embeddings
 from rerec.eval.baselines import item_text
-from rerec.rewards.lightgcn import Embeddings
-from rerec.rewards.verifier import RELATION_WORDS
 from rerec.serve.names import NameFinder, fold_words
+from rerec.task.verifier import RELATION_WORDS
 
 logger = logging.getLogger(__name__)
 

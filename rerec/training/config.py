@@ -1,4 +1,4 @@
-"""`rerec train` configuration: data arguments and `ReRecConfig`, a `GRPOConfig` with ReRec's switches.
+"""`rerec train` configuration: model arguments and `ReRecConfig`, a `GRPOConfig` with ReRec's switches.
 
 Vanilla GRPO is ReRec with every component off (`--qas false --pas false --raae false --curriculum false`),
 everything else identical.
@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 
 from trl import GRPOConfig, ModelConfig, SFTConfig
 
-from rerec.config import QUERY_TYPES
 from rerec.training.curriculum import CURRICULUM_ORDERS
 from rerec.training.metrics_log import available_trackers
 from rerec.training.raae import RAAE_NORMS, RAAE_TARGETS
@@ -24,33 +23,6 @@ class ModelArguments(ModelConfig):
         default=False,
         metadata={"help": "Run the Python code a model repository ships (`auto_map`). Only for models you trust."},
     )
-
-
-@dataclass
-class TrainDataArguments:
-    """Which prepared benchmark, and which of its queries, a command uses (training and evaluation alike)."""
-
-    prepared: str = field(default="runs/ml100k", metadata={"help": "Folder written by `rerec prepare`."})
-    query_types: list[str] | None = field(
-        default=None, metadata={"help": f"Use queries of these types (of {QUERY_TYPES})."}
-    )
-    max_queries: int | None = field(
-        default=None, metadata={"help": "Use at most this many queries of the split, taken round-robin over types."}
-    )
-    exclude_queries: str | None = field(
-        default=None,
-        metadata={
-            "help": "Leave out these queries: a training run's folder (its `queries.txt`, e.g. the warm start's, so "
-            "RL trains on queries SFT never showed) or a file of query ids, one per line."
-        },
-    )
-
-    def __post_init__(self) -> None:
-        unknown = set(self.query_types or ()) - set(QUERY_TYPES)
-        if unknown:
-            raise ValueError(f"query_types {sorted(unknown)} unknown; use some of {QUERY_TYPES}")
-        if self.max_queries is not None and self.max_queries < 1:
-            raise ValueError("max_queries must be >= 1")
 
 
 @dataclass

@@ -26,9 +26,9 @@ from collections.abc import Collection, Mapping, Sequence
 import torch
 from trl.trainer.utils import nanstd
 
-from rerec.rewards.answer import Answer
-from rerec.rewards.parsing import Segment, segments
-from rerec.rewards.verifier import StepVerifier, norm_text, title_key
+from rerec.task.answer import Answer
+from rerec.task.parsing import Segment, segments
+from rerec.task.verifier import StepVerifier, norm_text, title_key
 
 RAAE_NORMS = (
     "scalar",

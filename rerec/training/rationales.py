@@ -9,7 +9,7 @@ the right item is left to RL.
 from __future__ import annotations
 
 from rerec.data.queries.templates import role_noun
-from rerec.rewards.verifier import state
+from rerec.task.verifier import state
 
 
 def _label(fact_or_condition: dict, key: str = "entity") -> str:

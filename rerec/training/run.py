@@ -10,14 +10,14 @@ from trl import get_peft_config
 from rerec.assets import resolve_model
 from rerec.data.atomic import claim_folder
 from rerec.data.grounding import TitleIndex
-from rerec.data.prompts import PromptConfig
 from rerec.machine import bf16_faster_on_cpu
 from rerec.presets import resolve_presets
-from rerec.rewards.answer import AnswerReader
 from rerec.rewards.shaping import RewardConfig, build_rewards
+from rerec.task.answer import AnswerReader
+from rerec.task.prompts import PromptConfig
+from rerec.task.rows import TrainDataArguments, load_split, write_query_ids
 from rerec.training.checkpoints import last_complete_checkpoint
-from rerec.training.config import ModelArguments, ReRecConfig, TrainDataArguments
-from rerec.training.data import load_split, write_query_ids
+from rerec.training.config import ModelArguments, ReRecConfig
 from rerec.training.lm_head import compact_fused_head_on_cpu
 from rerec.training.trainer import ReRecTrainer
 

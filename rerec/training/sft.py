@@ -11,10 +11,10 @@ import logging
 from datasets import Dataset
 from trl import SFTConfig, SFTTrainer, get_peft_config
 
-from rerec.data.prompts import PromptConfig
+from rerec.task.prompts import PromptConfig
+from rerec.task.rows import TrainDataArguments, load_split, row_titles, write_query_ids
 from rerec.training.checkpoints import AtomicCheckpoints
-from rerec.training.config import ModelArguments, TrainDataArguments
-from rerec.training.data import load_split, row_titles, write_query_ids
+from rerec.training.config import ModelArguments
 from rerec.training.lm_head import compact_fused_head_on_cpu
 from rerec.training.metrics_log import JsonlMetrics
 from rerec.training.rationales import rationale

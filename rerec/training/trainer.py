@@ -28,11 +28,11 @@ from trl.models.utils import unwrap_model_for_generation
 from rerec.data.knowledge_graph import KnowledgeGraph
 from rerec.generation import generate, until_eos
 from rerec.rewards.accuracy import truth_ids
-from rerec.rewards.answer import AnswerReader
-from rerec.rewards.verifier import StepVerifier
+from rerec.task.answer import AnswerReader
+from rerec.task.rows import row_titles
+from rerec.task.verifier import StepVerifier
 from rerec.training.checkpoints import AtomicCheckpoints, last_complete_checkpoint
 from rerec.training.curriculum import CurriculumSampler, CurriculumSettings, DifficultyTracker
-from rerec.training.data import row_titles
 from rerec.training.dynamic_sampling import merge_rows, refill_indices, tied_groups
 from rerec.training.metrics_log import JsonlMetrics
 from rerec.training.offsets import byte_level_offsets

@@ -1,15 +1,44 @@
-"""Training rows: a prompt per query plus the columns the rewards, RAAE and the curriculum read."""
+"""Dataset rows: which queries a command uses (`TrainDataArguments`), and a prompt per query plus the columns
+the rewards, RAAE, the curriculum and evaluation read."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from datasets import Dataset
 
+from rerec.config import QUERY_TYPES
 from rerec.data.dataset import RecDataset
-from rerec.data.prompts import PromptConfig, build_messages, shown_candidates
 from rerec.data.queries.schema import read_queries
-from rerec.training.config import TrainDataArguments
+from rerec.task.prompts import PromptConfig, build_messages, shown_candidates
+
+
+@dataclass
+class TrainDataArguments:
+    """Which prepared benchmark, and which of its queries, a command uses (training and evaluation alike)."""
+
+    prepared: str = field(default="runs/ml100k", metadata={"help": "Folder written by `rerec prepare`."})
+    query_types: list[str] | None = field(
+        default=None, metadata={"help": f"Use queries of these types (of {QUERY_TYPES})."}
+    )
+    max_queries: int | None = field(
+        default=None, metadata={"help": "Use at most this many queries of the split, taken round-robin over types."}
+    )
+    exclude_queries: str | None = field(
+        default=None,
+        metadata={
+            "help": "Leave out these queries: a training run's folder (its `queries.txt`, e.g. the warm start's, so "
+            "RL trains on queries SFT never showed) or a file of query ids, one per line."
+        },
+    )
+
+    def __post_init__(self) -> None:
+        unknown = set(self.query_types or ()) - set(QUERY_TYPES)
+        if unknown:
+            raise ValueError(f"query_types {sorted(unknown)} unknown; use some of {QUERY_TYPES}")
+        if self.max_queries is not None and self.max_queries < 1:
+            raise ValueError("max_queries must be >= 1")
 
 
 def hinted_titles(record: dict, ds: RecDataset) -> dict[str, str]:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rerec.data.grounding import TitleIndex
-from rerec.rewards.parsing import completion_text, parse_items
+from rerec.task.parsing import completion_text, parse_items
 
 CACHE_SIZE = 8192
 
