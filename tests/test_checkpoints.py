@@ -19,7 +19,7 @@ from conftest import tiny_model  # noqa: E402
 from test_trainer import make_trainer  # noqa: E402
 
 from rerec.training.checkpoints import last_complete_checkpoint  # noqa: E402
-from rerec.training.trainer import CURRICULUM_FILE  # noqa: E402
+from rerec.training.online_curriculum import CURRICULUM_FILE  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 

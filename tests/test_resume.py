@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from rerec.training.checkpoints import last_complete_checkpoint
-from rerec.training.trainer import CURRICULUM_FILE
+from rerec.training.online_curriculum import CURRICULUM_FILE
 
 REQUIRED = (CURRICULUM_FILE,)  # a ReRec checkpoint is complete with its curriculum state
 

@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 import pytest
+import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -14,7 +15,7 @@ from rerec.data.lightgcn import Embeddings
 from rerec.rewards.accuracy import NDCGReward, StepsFormatReward, format_reward
 from rerec.rewards.pas import PASReward
 from rerec.rewards.qas import QASReward
-from rerec.rewards.shaping import RewardConfig, shaped
+from rerec.rewards.shaping import RewardConfig, weighted_rewards
 from rerec.task.answer import AnswerReader
 from rerec.task.metrics import rank_weights
 
@@ -119,12 +120,14 @@ def test_pas_by_hand():
     assert call(pas, ["\\boxed{Heat}"], ground_truth=[two]) == [pytest.approx((0.8 + 1) / 2)]  # max over truth
 
 
-def test_shaped_sum_and_defaults():
+def test_weighted_rewards_and_defaults():
     cfg = RewardConfig()
     assert (cfg.ndcg_k, cfg.format_weight, cfg.qas_weight, cfg.pas_weight) == (1, 0.1, 0.01, 0.01)
     assert RewardConfig(mode="open").ndcg_k == 10
-    scores = {"format": [0.5, -0.5], "ndcg": [1.0, -0.5], "qas": [None, 0.0]}
-    assert shaped(scores, {"format": 0.1, "ndcg": 1.0, "qas": 0.01}) == pytest.approx([1.05, -0.55])
+    nan = float("nan")
+    per_func = torch.tensor([[0.5, 1.0, nan], [-0.5, -0.5, 0.0], [nan, nan, nan]])  # format, ndcg, qas
+    rewards = weighted_rewards(per_func, [0.1, 1.0, 0.01])
+    assert rewards[:2].tolist() == pytest.approx([1.05, -0.55]) and torch.isnan(rewards[2])
     with pytest.raises(ValueError, match="mode"):
         RewardConfig(mode="x")
 

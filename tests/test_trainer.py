@@ -108,7 +108,8 @@ def test_the_curriculum_parks_a_group_whose_total_rewards_tie(prepared, tokenize
     per_func = torch.zeros(6, len(names))
     per_func[[0, 3], names.index("ndcg_reward")] = 1.0  # each group: one of three rollouts right, d = 2/3
     rewards = torch.tensor([0.4, 0.4, 0.4, 1.0, 0.2, 0.3])  # group 0 ties on the total, group 1 does not
-    trainer._update_curriculum([{"query_index": 5}] * 3 + [{"query_index": 7}] * 3, per_func, rewards)
+    accuracy = per_func[:, names.index("ndcg_reward")]
+    trainer._update_curriculum([{"query_index": 5}] * 3 + [{"query_index": 7}] * 3, accuracy, rewards)
     tracker = trainer.tracker
     assert tracker.get(5) == tracker.get(7) == pytest.approx(2 / 3)
     assert tracker.parked(5) and not tracker.parked(7)
@@ -144,7 +145,7 @@ def test_rollouts_decode_through_merged_lora_and_unmerge_after(tokenizer):
     from peft import LoraConfig, get_peft_model
 
     from rerec.generation import generate
-    from rerec.training.trainer import merged_lora
+    from rerec.training.rollouts import merged_lora
 
     model = get_peft_model(
         tiny_model(tokenizer), LoraConfig(r=4, target_modules="all-linear", init_lora_weights=False)

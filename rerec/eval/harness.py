@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import time
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import torch
 from tqdm.auto import tqdm
 
 from rerec.assets import resolve_model
@@ -25,7 +27,7 @@ from rerec.data.lightgcn import EMBEDDINGS_FILE, Embeddings
 from rerec.eval.baselines import BASELINES, Ranker, build_ranker
 from rerec.eval.generation import generate_batches, generate_batches_vllm
 from rerec.rewards.accuracy import truth_ids
-from rerec.rewards.shaping import RewardConfig, build_rewards, shaped
+from rerec.rewards.shaping import RewardConfig, build_rewards, weighted_rewards
 from rerec.task.answer import Answer, AnswerReader
 from rerec.task.metrics import ndcg_at_k, precision_at_k, recall_at_k
 from rerec.task.parsing import segments
@@ -129,15 +131,18 @@ def score_answer(answer: Answer, row: dict, k: int, graph: KnowledgeGraph) -> di
     }
 
 
-def held_out_rewards(rows: list[dict], completions: list[str], folder: Path, ds, reader: AnswerReader) -> list[float]:
+def held_out_rewards(
+    rows: list[dict], completions: list[str], folder: Path, ds, reader: AnswerReader
+) -> list[float | None]:
     """The training reward at its defaults (format, NDCG, QAS, and PAS where `rerec prepare` wrote LightGCN
     embeddings) of each completion: what RL maximises, read on queries it never trained on. `reader` is the
     evaluation's own, so the catalog's title index is built once."""
     cfg = RewardConfig(mode=reader.mode, pas=(folder / EMBEDDINGS_FILE).is_file())
     funcs, weights = build_rewards(folder, cfg, ds, reader)
     columns = {key: [row[key] for row in rows] for key in ("ground_truth", "candidates", "conditions")}
-    scores = {func.__name__: func(completions, **columns) for func in funcs}
-    return shaped(scores, dict(zip(scores, weights, strict=True)))
+    scores = [[torch.nan if v is None else v for v in func(completions, **columns)] for func in funcs]
+    rewards = weighted_rewards(torch.tensor(scores, dtype=torch.float64).T, weights).tolist()
+    return [None if math.isnan(r) else r for r in rewards]  # every function abstained: no reward, not 0
 
 
 CLAIM_KEYS = ("claims", "false_claims", "checked_steps", "false_steps")  # summed, not averaged

@@ -7,9 +7,11 @@ logged under its own name (`rewards/qas_reward/mean`, ...). Defaults are the pap
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import torch
 
 from rerec.data.dataset import RecDataset
 from rerec.data.grounding import TitleIndex
@@ -100,8 +102,11 @@ def import_reward(dotted: str) -> Callable:
         raise ValueError(f"extra reward {dotted!r} cannot be imported: {err}") from None
 
 
-def shaped(scores: dict[str, list[float | None]], weights: dict[str, float]) -> list[float]:
-    """Weighted sum of component scores per completion, `None` (abstain) counting as 0 — as TRL's nansum does."""
-    names = list(scores)
-    n = len(scores[names[0]]) if names else 0
-    return [sum(weights[name] * (scores[name][i] or 0.0) for name in names) for i in range(n)]
+def weighted_rewards(per_func: torch.Tensor, weights: Sequence[float] | torch.Tensor) -> torch.Tensor:
+    """The reward GRPO normalises into advantages, from an (N, functions) table of component rewards: their
+    weighted sum, a NaN (a function that abstains) skipped as TRL's `nansum` skips it, and NaN where every function
+    abstained. The trainer reads it on TRL's gathered rewards, evaluation on held-out completions."""
+    weights = torch.as_tensor(weights, dtype=per_func.dtype, device=per_func.device)
+    rewards = (per_func * weights.unsqueeze(0)).nansum(dim=1)
+    rewards[torch.isnan(per_func).all(dim=1)] = torch.nan
+    return rewards

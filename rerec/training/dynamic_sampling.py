@@ -10,6 +10,7 @@ import random
 
 import torch
 import torch.nn.functional as F
+from accelerate.utils import gather_object
 from trl.trainer.utils import nanstd
 
 # keys of TRL's scored generation batch, by how their rows are padded; anything else (images) is not supported
@@ -63,3 +64,53 @@ def merge_rows(outputs: list[dict], rows: list[tuple[int, int]], pad_token_id: i
             ]
         merged[key] = torch.stack([parts[batch][row] for batch, row in rows])
     return merged
+
+
+class DynamicSampling:
+    """A `GRPOTrainer` mixin; needs the trainer's `_scored(inputs)` (TRL's generation and scoring plus ReRec's
+    shaping), `_rewards_per_func` (the last scored batch's rewards) and `_accuracy_rewards`."""
+
+    def _refill_tied_groups(self, inputs, output: dict) -> dict:
+        """Replace this process's groups tied on accuracy by groups of fresh prompts that disagree, in up to
+        `dynamic_sampling_rounds` rounds. Ties are judged on the accuracy reward, as DAPO filters all-right and
+        all-wrong groups: the format reward varies within nearly every group, so the total reward almost never
+        ties. Every process scores the same number of refill prompts per round (the largest need), since TRL
+        gathers rewards across processes; groups still tied after the last round stay and are trained as GRPO
+        would."""
+        size, process = self.num_generations, self.accelerator.process_index
+        slots = [g for g, tied in enumerate(self._local_ties(len(inputs))) if tied]
+        groups = len(inputs) // size
+        outputs, rows = [output], [(0, r) for r in range(len(inputs))]
+        seen = {row["query_index"] for row in inputs}
+        drawn = refilled = 0
+        for round_ in range(self.args.dynamic_sampling_rounds):
+            need = max(gather_object([len(slots)]))
+            if need == 0:
+                break
+            seed = f"{self.args.seed}-{self.state.global_step}-{process}-{round_}"
+            picks = refill_indices(len(self.train_dataset), need, seen, seed)
+            seen.update(picks)
+            extra = [self.train_dataset[i] for i in picks for _ in range(size)]
+            outputs.append(self._scored(extra))
+            drawn += need
+            for g, tied in enumerate(self._local_ties(len(extra))):
+                if not tied and slots:
+                    slot = slots.pop(0)
+                    rows[slot * size : (slot + 1) * size] = [(len(outputs) - 1, g * size + k) for k in range(size)]
+                    refilled += 1
+        metrics = self._metrics["train"]
+        metrics["dynamic_sampling/refill_prompts"].append(float(drawn))
+        metrics["dynamic_sampling/refilled_groups"].append(float(refilled))
+        metrics["dynamic_sampling/tied_share"].append(len(slots) / max(1, groups))
+        if len(outputs) == 1:  # nothing tied on any process
+            return output
+        merged = merge_rows(outputs, rows, self._tokenizer.pad_token_id)
+        loss_mask = merged["completion_mask"] * merged.get("tool_mask", 1)
+        merged["num_items_in_batch"] = self.accelerator.gather(loss_mask.sum()).sum()
+        return merged
+
+    def _local_ties(self, rows: int) -> list[bool]:
+        """Which of this process's groups in the last scored batch (`rows` rows per process) tie on accuracy."""
+        process = self.accelerator.process_index
+        accuracy = self._accuracy_rewards(self._rewards_per_func)[process * rows : (process + 1) * rows]
+        return tied_groups(accuracy, self.num_generations)

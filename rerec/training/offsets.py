@@ -38,3 +38,19 @@ def byte_level_offsets(tokenizer, ids: list[int]) -> tuple[str, list[tuple[int, 
         position += len(piece)
         spans.append((start, len(data[:position].decode("utf-8", errors="ignore"))))
     return text, spans
+
+
+def completion_offsets(tokenizer, ids: list[int], text: str) -> tuple[list[tuple[int, int]], bool]:
+    """`(spans, complete)`: each generated token's character span in `text` (its decoding), from the tokens' own
+    bytes when the tokenizer is byte-level BPE, else by re-tokenising `text` — then only up to the first id that
+    differs from `ids` (`complete` is False)."""
+    mapped = byte_level_offsets(tokenizer, ids)
+    if mapped is not None and mapped[0] == text:
+        return mapped[1], True
+    enc = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+    n = 0
+    for x, y in zip(enc["input_ids"], ids, strict=False):
+        if x != y:
+            break
+        n += 1
+    return list(enc["offset_mapping"][:n]), n == len(enc["input_ids"])

@@ -57,3 +57,26 @@ def shared_prefix_logps(
         if compute_entropy:
             entropies.append(out.entropy)
     return torch.cat(logps), torch.cat(entropies) if compute_entropy else None
+
+
+class SharedPrefixLoss:
+    """A `GRPOTrainer` mixin: with `shared_prefix_loss`, the log-prob and loss forwards go through
+    `shared_prefix_logps`."""
+
+    def _get_per_token_logps_and_entropies(
+        self, model, input_ids, attention_mask, logits_to_keep, batch_size=None, compute_entropy=False,
+        compute_aux_loss=False, **multimodal,
+    ):  # fmt: skip
+        """TRL's, or with `shared_prefix_loss` each distinct prompt of a micro-batch encoded once (text only)."""
+        text_only = not compute_aux_loss and all(v is None for v in multimodal.values())
+        if not (self.args.shared_prefix_loss and text_only and input_ids.size(1) - logits_to_keep >= 2):
+            return super()._get_per_token_logps_and_entropies(
+                model, input_ids, attention_mask, logits_to_keep, batch_size, compute_entropy, compute_aux_loss,
+                **multimodal,
+            )  # fmt: skip
+        config = self.accelerator.unwrap_model(model).config
+        logps, entropies = shared_prefix_logps(
+            model, config, input_ids, attention_mask, logits_to_keep, batch_size or input_ids.size(0),
+            compute_entropy, self.accelerator.autocast,
+        )  # fmt: skip
+        return logps, entropies, None
