@@ -130,14 +130,17 @@ def _eval(rest: list[str]) -> int:
 
     from rerec.data.atomic import check_folder
     from rerec.eval.harness import EvalConfig, evaluate
+    from rerec.models import ModelArguments, adopt, load_model, read_settings
+    from rerec.presets import given_fields
     from rerec.task.prompts import PromptConfig
     from rerec.task.rows import TrainDataArguments
-    from rerec.training.config import ModelArguments
-    from rerec.training.run import load_model
 
     parser = TrlParser((TrainDataArguments, PromptConfig, ModelArguments, EvalConfig), prog="rerec eval")
     data, prompt, model_args, cfg = parser.parse_args_and_config(args=rest)
     name = model_args.model_name_or_path or "smollm2-135m-instruct"
+    if not cfg.baseline:  # the prompt, answer reading and data the model was trained with, unless flags say else
+        settings, given = read_settings(name), given_fields(rest)
+        data, prompt, cfg = (adopt(c, settings, given) for c in (data, prompt, cfg))
     trust = model_args.trust_remote_code
 
     def one(model_path: str, sub: EvalConfig) -> dict:
@@ -168,8 +171,7 @@ def _retention(rest: list[str]) -> int:
     from trl import TrlParser
 
     from rerec.eval.retention import RetentionConfig, run_retention
-    from rerec.training.config import ModelArguments
-    from rerec.training.run import load_model
+    from rerec.models import ModelArguments, load_model
 
     parser = TrlParser((ModelArguments, RetentionConfig), prog="rerec retention")
     model_args, cfg = parser.parse_args_and_config(args=rest)
@@ -193,18 +195,23 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _assistant_config(args: argparse.Namespace):
+    """The flags given, the model's `rerec.json` for the prepared folder and the prompt's facts, else defaults."""
+    from rerec.models import adopt, read_settings
     from rerec.serve.assistant import AssistantConfig
     from rerec.serve.console import default_model
 
-    return AssistantConfig(
-        model_name_or_path=args.model or default_model(),
-        prepared=args.prepared,
+    model = args.model or default_model()
+    given = {name: getattr(args, name) for name in ("prepared", "max_facts") if getattr(args, name) is not None}
+    cfg = AssistantConfig(
+        model_name_or_path=model,
         num_candidates=args.num_candidates,
         sources=args.sources,
         max_new_tokens=args.max_new_tokens,
         dtype=args.dtype,
         trust_remote_code=args.trust_remote_code,
+        **given,
     )
+    return adopt(cfg, read_settings(model), set(given))
 
 
 def _recommend(args: argparse.Namespace) -> int:
@@ -269,8 +276,13 @@ def _add_assistant_args(parser: argparse.ArgumentParser, command: str) -> None:
         parser.add_argument("--user", help="a user id of the prepared data (personalises retrieval)")
         parser.add_argument("-k", type=_k_value, default=10, help="how many items to list (1-50)")
     parser.add_argument("--model", help="model folder or HF id (default: runs/cpu-demo/final if trained, else base)")
-    parser.add_argument("--prepared", default="runs/ml100k", help="folder written by `rerec prepare`")
+    parser.add_argument(
+        "--prepared", help="folder written by `rerec prepare` (default: the model's, else runs/ml100k)"
+    )
     parser.add_argument("--num_candidates", type=int, default=10, help="catalog items retrieved into the prompt")
+    parser.add_argument(
+        "--max_facts", type=int, help="graph facts shown in the prompt (default: as the model trained)"
+    )
     parser.add_argument("--sources", nargs="+", default=list(SOURCES), help="retrieval sources to use")
     parser.add_argument("--max_new_tokens", type=int, default=160, help="generation budget per answer")
     parser.add_argument(

@@ -72,10 +72,9 @@ def run_demo(cfg: DemoConfig) -> str:
     from rerec.data.prepare import prepare
     from rerec.eval.harness import EvalConfig, evaluate
     from rerec.eval.report import write_report
-    from rerec.task.prompts import PromptConfig
+    from rerec.models import ModelArguments, load_model
     from rerec.task.rows import TrainDataArguments
-    from rerec.training.config import ModelArguments
-    from rerec.training.run import load_model, sft_from_args, train_from_args
+    from rerec.training.run import parse_train_args, sft_from_args, train_from_args
 
     runs = Path(cfg.runs)
     prepared, sft_dir, demo_dir = runs / "ml100k", runs / "cpu-sft", runs / "cpu-demo"
@@ -86,7 +85,8 @@ def run_demo(cfg: DemoConfig) -> str:
         "prepare ml-100k", (prepared / "summary.json").is_file(), lambda: prepare(DataConfig(out=str(prepared)))
     )
     data = TrainDataArguments(str(prepared), ["explicit", "implicit", "misinformed"], cfg.test_queries)
-    prompt = PromptConfig(facts=True, max_facts=15, max_candidates=5, facts_by="entity")  # as in the presets
+    train = ["--config", "cpu-demo", "--output_dir", str(demo_dir), "--model_name_or_path", str(sft_dir / "final")]
+    prompt = parse_train_args(train)[2]  # every model is asked as the ReRec stage trains (its rerec.json)
     evals = {"base": DEFAULT_MODEL, "warm start": str(sft_dir / "final"), "ReRec": str(demo_dir / "final")}
 
     def evaluate_model(label: str) -> None:
@@ -101,7 +101,6 @@ def run_demo(cfg: DemoConfig) -> str:
                lambda: sft_from_args(warm, resume=True))  # fmt: skip
     stages.run("evaluate the warm start", (runs / "eval/warm-start/metrics.json").is_file(),
                lambda: evaluate_model("warm start"))  # fmt: skip
-    train = ["--config", "cpu-demo", "--output_dir", str(demo_dir), "--model_name_or_path", str(sft_dir / "final")]
     stages.run("ReRec (rerec train --config cpu-demo)", (demo_dir / "final/config.json").is_file(),
                lambda: train_from_args([*train, *common], resume=True))  # fmt: skip
     stages.run("evaluate ReRec", (runs / "eval/ReRec/metrics.json").is_file(), lambda: evaluate_model("ReRec"))

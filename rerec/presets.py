@@ -33,3 +33,22 @@ def resolve_presets(argv: list[str]) -> list[str]:
             path = str(preset_path(value))
             out[i : i + 2] = ["--config", path] if arg == "--config" else [f"--config={path}"]
     return out
+
+
+def given_fields(argv: list[str]) -> set[str]:
+    """The fields a command line sets: its `--name` / `--name=value` flags and the keys of its `--config` YAML, so
+    that settings a model carries (`rerec.models.adopt`) give way only to what a user chose."""
+    import yaml
+
+    argv, names = resolve_presets(argv), set()
+    for i, arg in enumerate(argv):
+        if not arg.startswith("--"):
+            continue
+        name, _, value = arg[2:].partition("=")
+        if name != "config":
+            names.add(name)
+            continue
+        path = value or (argv[i + 1] if i + 1 < len(argv) else "")
+        if path:
+            names |= set(yaml.safe_load(Path(path).read_text()) or {})
+    return names

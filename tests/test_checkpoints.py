@@ -109,8 +109,7 @@ def test_a_lora_checkpoint_loads_merged_into_its_base(tokenizer, tmp_path):
     from peft import LoraConfig, get_peft_model
     from transformers import AutoModelForCausalLM
 
-    from rerec.training.config import ModelArguments
-    from rerec.training.run import load_model
+    from rerec.models import ModelArguments, load_model
 
     base = tmp_path / "base"
     tiny_model(tokenizer).save_pretrained(base)

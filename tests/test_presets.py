@@ -36,7 +36,7 @@ def test_cpu_presets_use_bf16_only_where_it_measures_faster(monkeypatch, native)
     import rerec.training.run as run
 
     monkeypatch.setattr(run, "bf16_faster_on_cpu", lambda: native)
-    monkeypatch.setattr(run, "_cuda", lambda: False)
+    monkeypatch.setattr(run, "cuda", lambda: False)
     pairs = [(parse_train_args, "cpu-demo"), (parse_sft_args, "cpu-sft")]
     for parse, preset in [*pairs, (parse_train_args, "cpu-study"), (parse_sft_args, "cpu-study-sft")]:
         config = parse(["--config", preset])[-1]

@@ -9,9 +9,8 @@ import pytest
 from conftest import tiny_model
 
 from rerec.cli import build_parser
+from rerec.models import ModelArguments, load_model
 from rerec.serve.api import RecommendBody, ServeConfig
-from rerec.training.config import ModelArguments
-from rerec.training.run import load_model
 
 
 def test_server_binds_loopback_by_default():

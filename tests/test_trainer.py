@@ -13,10 +13,11 @@ pytest.importorskip("trl")
 
 from conftest import tiny_model  # noqa: E402
 
+from rerec.models import ModelArguments
 from rerec.rewards.shaping import RewardConfig  # noqa: E402
 from rerec.task.prompts import PromptConfig  # noqa: E402
 from rerec.task.rows import TrainDataArguments
-from rerec.training.config import ModelArguments, ReRecConfig  # noqa: E402
+from rerec.training.config import ReRecConfig  # noqa: E402
 from rerec.training.run import build_trainer  # noqa: E402
 
 

@@ -50,6 +50,9 @@ class EvalConfig:
     split: str = field(default="test", metadata={"help": "'train', 'val' or 'test' (held-out users)."})
     mode: str = field(default="candidates", metadata={"help": "'candidates' or 'open' (whole catalog)."})
     k: int = field(default=10, metadata={"help": "Cut-off of NDCG@K over the boxed ranked list."})
+    grounding_threshold: float = field(
+        default=0.85, metadata={"help": "rapidfuzz ratio for a fuzzy title match (the model's, from its rerec.json)."}
+    )
     batch_size: int = field(default=16, metadata={"help": "Prompts per generation batch."})
     max_new_tokens: int = field(default=128, metadata={"help": "Completion length limit."})
     backend: str = field(
@@ -137,7 +140,8 @@ def held_out_rewards(
     """The training reward at its defaults (format, NDCG, QAS, and PAS where `rerec prepare` wrote LightGCN
     embeddings) of each completion: what RL maximises, read on queries it never trained on. `reader` is the
     evaluation's own, so the catalog's title index is built once."""
-    cfg = RewardConfig(mode=reader.mode, pas=(folder / EMBEDDINGS_FILE).is_file())
+    threshold = reader.index.threshold
+    cfg = RewardConfig(mode=reader.mode, pas=(folder / EMBEDDINGS_FILE).is_file(), grounding_threshold=threshold)
     funcs, weights = build_rewards(folder, cfg, ds, reader)
     columns = {key: [row[key] for row in rows] for key in ("ground_truth", "candidates", "conditions")}
     scores = [[torch.nan if v is None else v for v in func(completions, **columns)] for func in funcs]
@@ -316,7 +320,7 @@ def row_scores(
     rows: list[dict], done: dict[str, dict], ds, facts: bool, cfg: EvalConfig, prepared: Path
 ) -> list[dict]:
     """Each row's scores (hit@k, ndcg@k, format, claims, reward, tokens, seconds), in `rows`' order."""
-    reader = AnswerReader(TitleIndex(ds.catalog), cfg.mode)
+    reader = AnswerReader(TitleIndex(ds.catalog, cfg.grounding_threshold), cfg.mode)
     generated = [row for row in rows if "completion" in done[row["id"]]]
     texts = [done[row["id"]]["completion"] for row in generated]
     values = held_out_rewards(generated, texts, prepared, ds, reader) if generated else []

@@ -60,7 +60,8 @@ class UnknownUserError(NotFoundError):
 
 @dataclass
 class AssistantConfig:
-    """What `rerec recommend`, `rerec chat` and `rerec serve` load and how they answer."""
+    """What `rerec recommend`, `rerec chat` and `rerec serve` load and how they answer. The commands take the
+    prepared folder and the prompt's facts settings from the model's `rerec.json` unless a flag sets them."""
 
     model_name_or_path: str = field(
         default="smollm2-135m-instruct", metadata={"help": "Model folder or HF id (e.g. runs/cpu-demo/final)."}
@@ -75,6 +76,11 @@ class AssistantConfig:
             "queries with 10 candidates Hit@1 was level (0.122 vs 0.100, paired CI [-0.078, 0.033]) and "
             "generation 1.6x faster (benchmarks/results/prompt_settings.md)."
         },
+    )
+    facts_by: str = field(default="entity", metadata={"help": "Facts layout, 'entity' or 'item' (as trained)."})
+    facts_order: str = field(default="record", metadata={"help": "Facts order under max_facts, 'record' or 'hops'."})
+    grounding_threshold: float = field(
+        default=0.85, metadata={"help": "rapidfuzz ratio for a fuzzy title match of a boxed answer."}
     )
     max_new_tokens: int = field(default=160, metadata={"help": "Generation budget per answer."})
     dtype: str = field(
@@ -96,6 +102,7 @@ class AssistantConfig:
         if self.max_new_tokens < 1:
             raise ValueError("max_new_tokens must be >= 1")
         RetrievalConfig(self.num_candidates, tuple(self.sources))  # validates both
+        PromptConfig(max_facts=self.max_facts, facts_by=self.facts_by, facts_order=self.facts_order)  # and these
 
 
 @dataclass
@@ -140,19 +147,19 @@ class Assistant:
 
     def __init__(self, ds: RecDataset, model, tokenizer, cfg: AssistantConfig, embeddings=None, semantic=None):
         self.ds, self.model, self.tokenizer, self.cfg = ds, model, tokenizer, cfg
-        self.index = TitleIndex(ds.catalog)
+        self.index = TitleIndex(ds.catalog, cfg.grounding_threshold)
         self.reader = AnswerReader(self.index, "candidates")
         self.retriever = Retriever(
             ds, self.index, embeddings, semantic, RetrievalConfig(cfg.num_candidates, tuple(cfg.sources))
         )
-        self.prompt = PromptConfig(facts=True, max_facts=cfg.max_facts)
+        self.prompt = PromptConfig(facts=True, max_facts=cfg.max_facts, facts_by=cfg.facts_by,
+                                   facts_order=cfg.facts_order)  # fmt: skip
 
     @classmethod
     def load(cls, cfg: AssistantConfig) -> Assistant:
         """Model, catalog, LightGCN embeddings (when the folder has them) and the MiniLM index (when asked)."""
         from rerec.assets import resolve_model
-        from rerec.training.config import ModelArguments
-        from rerec.training.run import load_model
+        from rerec.models import ModelArguments, load_model
 
         resolve_model(cfg.model_name_or_path)  # a missing model folder is named before anything loads
         folder = Path(cfg.prepared)

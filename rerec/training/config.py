@@ -1,4 +1,4 @@
-"""`rerec train` configuration: model arguments and `ReRecConfig`, a `GRPOConfig` with ReRec's switches.
+"""`rerec train` configuration: `ReRecConfig`, a `GRPOConfig` with ReRec's switches.
 
 Vanilla GRPO is ReRec with every component off (`--qas false --pas false --raae false --curriculum false`),
 everything else identical.
@@ -8,21 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from trl import GRPOConfig, ModelConfig, SFTConfig
+from trl import GRPOConfig, SFTConfig
 
 from rerec.training.curriculum import CURRICULUM_ORDERS
 from rerec.training.metrics_log import available_trackers
 from rerec.training.raae import RAAE_NORMS, RAAE_TARGETS
-
-
-@dataclass
-class ModelArguments(ModelConfig):
-    """TRL's `ModelConfig` plus the switch it lacks: a model repository's own Python runs only when asked."""
-
-    trust_remote_code: bool = field(
-        default=False,
-        metadata={"help": "Run the Python code a model repository ships (`auto_map`). Only for models you trust."},
-    )
 
 
 @dataclass

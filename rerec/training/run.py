@@ -7,63 +7,28 @@ from pathlib import Path
 
 from trl import get_peft_config
 
-from rerec.assets import resolve_model
 from rerec.data.atomic import claim_folder
 from rerec.data.grounding import TitleIndex
 from rerec.machine import bf16_faster_on_cpu
+from rerec.models import ModelArguments, ModelSettings, cuda, export, load_model
 from rerec.presets import resolve_presets
 from rerec.rewards.shaping import RewardConfig, build_rewards
 from rerec.task.answer import AnswerReader
 from rerec.task.prompts import PromptConfig
 from rerec.task.rows import TrainDataArguments, load_split, write_query_ids
 from rerec.training.checkpoints import last_complete_checkpoint
-from rerec.training.config import ModelArguments, ReRecConfig
+from rerec.training.config import ReRecConfig
 from rerec.training.lm_head import compact_fused_head_on_cpu
 from rerec.training.trainer import ReRecTrainer
 
 logger = logging.getLogger(__name__)
 
 
-def load_model(model_args: ModelArguments):
-    """Model and left-padding tokenizer; the default name resolves to the embedded SmolLM2 folder, and a LoRA
-    checkpoint (`rerec train --use_peft`) loads as its base model with the adapter merged, so it decodes at the
-    base model's speed."""
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    path = resolve_model(model_args.model_name_or_path or "smollm2-135m-instruct")
-    # A checkpoint's own Python runs only with --trust_remote_code; weights load from safetensors only, never
-    # from pickled .bin files.
-    trust = model_args.trust_remote_code
-    tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=trust)
-    tokenizer.padding_side = "left"
-    if tokenizer.pad_token is None:
-        tokenizer.pad_token = tokenizer.eos_token
-    dtype = model_args.dtype if model_args.dtype not in (None, "auto") else "float32"
-    if dtype == "bfloat16" and not _cuda() and not bf16_faster_on_cpu():
-        logger.warning("bfloat16 matmuls measured slower than float32 on this CPU (emulated?): loading float32")
-        dtype = "float32"
-    if (Path(path) / "adapter_config.json").is_file():  # a LoRA checkpoint: its base model with the adapter merged
-        from peft import AutoPeftModelForCausalLM
-
-        model = AutoPeftModelForCausalLM.from_pretrained(
-            path, dtype=dtype, use_safetensors=True, trust_remote_code=trust
-        ).merge_and_unload()
-    else:
-        model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype, use_safetensors=True, trust_remote_code=trust)
-    return model, tokenizer
-
-
-def _cuda() -> bool:
-    import torch
-
-    return torch.cuda.is_available()
-
-
 def cpu_precision(config) -> None:
     """A preset's `bf16: true` pays on CPUs with native bf16 (2.6x on an AVX512-BF16 Xeon) and costs ~25x on
     one without (AVX2 EPYC): where bf16 matmuls measure slower than fp32, training falls back to fp32, with a
     warning, instead of running for hours."""
-    on_cpu = config.use_cpu or not _cuda()
+    on_cpu = config.use_cpu or not cuda()
     if config.bf16 and on_cpu and not bf16_faster_on_cpu():
         logger.warning("bfloat16 matmuls measured slower than float32 on this CPU: training in fp32")
         config.bf16 = False
@@ -137,9 +102,10 @@ def train_from_args(argv: list[str], resume: bool = False, overwrite: bool = Fal
     """`rerec train`: parse, train (resuming when asked), export; the final folder."""
     data, rewards, prompt, model, config = parse_train_args(argv)
     claim_run_folder(config.output_dir, "train", data.prepared, resume, overwrite)
+    settings = run_settings(config.output_dir, prompt, data.prepared, rewards.mode, rewards.grounding_threshold)
     trainer = build_trainer(data, rewards, prompt, model, config)
     trainer.train(resume_from_checkpoint=True if resume else config.resume_from_checkpoint)
-    return export(trainer, Path(config.output_dir) / "final")
+    return export(trainer.model, trainer.processing_class, Path(config.output_dir) / "final", settings)
 
 
 def parse_sft_args(argv: list[str]) -> tuple:
@@ -160,17 +126,16 @@ def sft_from_args(argv: list[str], resume: bool = False, overwrite: bool = False
 
     data, prompt, model, config = parse_sft_args(argv)
     claim_run_folder(config.output_dir, "sft", data.prepared, resume, overwrite)
+    settings = run_settings(config.output_dir, prompt, data.prepared)
     trainer = build_sft_trainer(data, prompt, model, config)
     resume_from = last_complete_checkpoint(Path(config.output_dir)) if resume else None
     trainer.train(resume_from_checkpoint=resume_from or config.resume_from_checkpoint)
-    return export(trainer, Path(config.output_dir) / "final")
+    return export(trainer.model, trainer.processing_class, Path(config.output_dir) / "final", settings)
 
 
-def export(trainer, folder: Path) -> Path:
-    """Save the final model as a plain HF folder, LoRA merged into the weights."""
-    model = trainer.model
-    if hasattr(model, "merge_and_unload"):
-        model = model.merge_and_unload()
-    model.save_pretrained(folder, safe_serialization=True)
-    trainer.processing_class.save_pretrained(folder)
-    return folder
+def run_settings(output_dir: str, prompt: PromptConfig, prepared: str, *answers) -> ModelSettings:
+    """The settings a run trains with (`answers`: mode and grounding threshold, else their defaults), written into
+    its folder at once, so that its checkpoints carry them too (`rerec eval --checkpoints`)."""
+    settings = ModelSettings(prompt, *answers, prepared=str(Path(prepared).resolve()))
+    settings.write(Path(output_dir))
+    return settings

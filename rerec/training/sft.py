@@ -11,10 +11,10 @@ import logging
 from datasets import Dataset
 from trl import SFTConfig, SFTTrainer, get_peft_config
 
+from rerec.models import ModelArguments, load_model
 from rerec.task.prompts import PromptConfig
 from rerec.task.rows import TrainDataArguments, load_split, row_titles, write_query_ids
 from rerec.training.checkpoints import AtomicCheckpoints
-from rerec.training.config import ModelArguments
 from rerec.training.lm_head import compact_fused_head_on_cpu
 from rerec.training.metrics_log import JsonlMetrics
 from rerec.training.rationales import rationale
@@ -47,8 +47,6 @@ def build_sft_trainer(
     model=None,
     tokenizer=None,
 ) -> WarmStartTrainer:
-    from rerec.training.run import load_model
-
     compact_fused_head_on_cpu()
     dataset = sft_dataset(data_args, prompt, config.output_dir)
     if model is None:
