@@ -23,7 +23,8 @@ Usage (copy-paste):
     rerec serve --port 8000                                    # HTTP API + web page on 127.0.0.1
     rerec data fetch bookcrossing                              # Book-Crossing CSVs into the cache
     rerec assets                                               # where the embedded model/data/encoder live
-    rerec assets --convert-model                               # de-quantise SmolLM2 into the cache once
+    rerec assets --convert_model                               # de-quantise SmolLM2 into the cache once
+    rerec presets                                              # the shipped run presets, one line each
 
 Heavy libraries are imported inside each handler so that `rerec --help` answers at once.
 """
@@ -309,6 +310,13 @@ def _fetch(name: str) -> int:
     return 0
 
 
+def _presets() -> int:
+    from rerec.presets import listing
+
+    print(listing())
+    return 0
+
+
 def _assets(convert: bool) -> int:
     from rerec import assets
 
@@ -384,7 +392,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="Host header names to answer, e.g. recs.example.org (default: loopback names when bound to loopback)",
     )
     assets = sub.add_parser("assets", help="locate the embedded model, data and encoder")
-    assets.add_argument("--convert-model", action="store_true", help="convert the SmolLM2 GGUF once")
+    assets.add_argument("--convert_model", action="store_true", help="convert the SmolLM2 GGUF once")
+    sub.add_parser("presets", help="list the shipped run presets (--config NAME) and launcher configurations")
     return parser
 
 
@@ -408,6 +417,7 @@ def main(argv: list[str] | None = None) -> int:
         "chat": lambda: _chat(args),
         "serve": lambda: _serve(args),
         "assets": lambda: _assets(args.convert_model),
+        "presets": _presets,
     }
     from safetensors import SafetensorError
 

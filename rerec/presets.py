@@ -1,15 +1,34 @@
 """Ready-made run configurations shipped inside the package (`rerec/presets/*.yaml`): `--config cpu-demo` is
-`--config <package>/presets/cpu-demo.yaml`; a path to any YAML file works as well."""
+`--config <package>/presets/cpu-demo.yaml`; a path to any YAML file works as well. Each preset's first line is its
+one-line description (`rerec presets`). Launcher configurations for `accelerate launch --config_file` live apart,
+in `rerec/presets/accelerate/`, since they are not run configurations."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 PRESETS_DIR = Path(__file__).parent / "presets"
+ACCELERATE_DIR = PRESETS_DIR / "accelerate"
 
 
 def preset_names() -> list[str]:
     return sorted(p.stem for p in PRESETS_DIR.glob("*.yaml"))
+
+
+def describe(path: Path) -> str:
+    """A YAML file's one-line description: its first line, when that is a comment."""
+    first = path.read_text().partition("\n")[0]
+    return first.lstrip("# ").strip() if first.startswith("#") else ""
+
+
+def listing() -> str:
+    """What `rerec presets` prints: each run preset with its description, then the launcher configurations."""
+    width = max(map(len, preset_names()))
+    lines = ["Run presets (`rerec train|sft --config NAME`, or any YAML path):"]
+    lines += [f"  {name:<{width}}  {describe(preset_path(name))}" for name in preset_names()]
+    lines.append("Launcher configurations (`accelerate launch --config_file PATH -m rerec.cli train ...`):")
+    lines += [f"  {path}  {describe(path)}" for path in sorted(ACCELERATE_DIR.glob("*.yaml"))]
+    return "\n".join(lines)
 
 
 def preset_path(name: str) -> Path:

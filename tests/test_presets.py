@@ -1,6 +1,6 @@
 import pytest
 
-from rerec.presets import PRESETS_DIR, preset_names, resolve_presets
+from rerec.presets import ACCELERATE_DIR, PRESETS_DIR, listing, preset_names, resolve_presets
 from rerec.training.run import parse_sft_args, parse_train_args
 
 
@@ -12,6 +12,20 @@ def test_preset_names_resolve_and_paths_pass_through():
     assert resolve_presets(["--config=gpu-1x"]) == [f"--config={PRESETS_DIR / 'gpu-1x.yaml'}"]
     assert resolve_presets(["--config", "my/run.yaml"]) == ["--config", "my/run.yaml"]
     assert resolve_presets(["--config", "run.yml"]) == ["--config", "run.yml"]
+
+
+def test_presets_list_one_described_line_each_and_launcher_files_apart(capsys):
+    from rerec import cli
+
+    assert cli.main(["presets"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    for name in preset_names():
+        (line,) = [x for x in lines if x.split()[:1] == [name]]
+        assert len(line.split(maxsplit=1)[1]) > 20  # a description, not an empty first line
+    assert not any(name.startswith("accelerate") for name in preset_names())
+    assert str(ACCELERATE_DIR / "zero3.yaml") in listing()
+    with pytest.raises(ValueError, match="no preset"):
+        resolve_presets(["--config", "zero3"])
 
 
 def test_unknown_preset_names_the_known_ones():

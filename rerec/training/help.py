@@ -23,8 +23,8 @@ def short_help(prog: str, own: list[type], config: type, base: type, model: type
         prog=prog,
         add_help=False,
         usage=f"{prog} [--config PRESET_OR_YAML] [--resume] [--overwrite] [--FIELD VALUE ...]",
-        description=f"Presets: {', '.join(n for n in preset_names() if not n.startswith('accelerate'))} "
-        "(rerec/presets/), or any YAML file; every flag overrides the preset's value.",
+        description=f"Presets: {', '.join(preset_names())} (`rerec presets` describes them), or any YAML file; "
+        "every flag overrides the preset's value.",
         epilog=f"Every TRL/Transformers option (about 250 more): {prog} --help-all",
     )
     for cls in own:
