@@ -28,9 +28,10 @@ from transformers import GenerationConfig
 
 from rerec.eval.generation import prompt_ids
 from rerec.generation import generate
+from rerec.models import load_model
 from rerec.runtime import keep_freed_memory
 from rerec.task.rows import load_split
-from rerec.training.run import load_model, parse_train_args
+from rerec.training.run import parse_train_args
 
 GROUPS = {"matmuls": ("aten::mm", "aten::addmm", "aten::bmm"), "attention": ("scaled_dot_product",)}
 

@@ -27,9 +27,10 @@ from transformers import GenerationConfig
 
 from rerec.eval.generation import prompt_ids
 from rerec.generation import generate, left_pad
+from rerec.models import load_model
 from rerec.runtime import keep_freed_memory
 from rerec.task.rows import load_split
-from rerec.training.run import load_model, parse_train_args
+from rerec.training.run import parse_train_args
 
 
 def plain(model, prompts: list[list[int]], config: GenerationConfig, pad: int) -> torch.Tensor:

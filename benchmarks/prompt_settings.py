@@ -24,10 +24,9 @@ from common import paired_interval, write_result
 
 from rerec.eval.generation import prompt_ids
 from rerec.eval.harness import EvalConfig, evaluate, read_scores
+from rerec.models import ModelArguments, load_model
 from rerec.task.prompts import PromptConfig
 from rerec.task.rows import TrainDataArguments, load_split
-from rerec.training.config import ModelArguments
-from rerec.training.run import load_model
 
 
 @dataclass(frozen=True)

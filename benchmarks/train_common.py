@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import statistics
 
+from rerec.models import ModelArguments
 from rerec.rewards.shaping import RewardConfig
 from rerec.task.prompts import PromptConfig
 from rerec.task.rows import TrainDataArguments
-from rerec.training.config import ModelArguments, ReRecConfig
+from rerec.training.config import ReRecConfig
 
 
 def run_kwargs(output_dir: str, steps: int, completion: int) -> dict:

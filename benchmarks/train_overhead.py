@@ -21,10 +21,11 @@ from train_common import inputs, mean, run_config, run_kwargs, step_times
 from trl import GRPOConfig, GRPOTrainer
 
 from rerec.data.grounding import TitleIndex
+from rerec.models import load_model
 from rerec.rewards.accuracy import NDCGReward
 from rerec.task.answer import AnswerReader
 from rerec.task.rows import load_split
-from rerec.training.run import build_trainer, load_model
+from rerec.training.run import build_trainer
 
 
 def main() -> int:

@@ -19,9 +19,8 @@ from common import write_result
 from train_common import inputs
 
 from rerec.machine import matmul_peak
+from rerec.models import ModelArguments, load_model
 from rerec.runtime import keep_freed_memory
-from rerec.training.config import ModelArguments
-from rerec.training.run import load_model
 from rerec.training.sft import sft_dataset
 
 
