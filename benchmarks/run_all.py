@@ -3,9 +3,9 @@
 headline numbers. A run with `--only` updates its benchmarks in that day's file and keeps the others.
 
 python benchmarks/run_all.py --quick --json      # small settings, about 10 min on 2 cores
-python benchmarks/run_all.py                     # the settings the README quotes (an hour or more on 2 cores)
+python benchmarks/run_all.py                     # the settings the docs quote (an hour or more on 2 cores)
 python benchmarks/run_all.py --only reward_throughput serve_latency
-python benchmarks/run_all.py --readme            # also rewrite the README's performance table from the results
+python benchmarks/run_all.py --docs              # also rewrite docs/performance.md's table from the results
 
 Each script also keeps writing its own `results/<name>.json` (`results/quick/<name>.json` with `--quick`, so small
 settings never replace the full numbers). A script that fails is reported with its exit
@@ -31,7 +31,7 @@ from common import RESULTS
 from rerec.machine import machine
 
 HERE = Path(__file__).parent
-README = HERE.parent / "README.md"
+PERFORMANCE_DOC = HERE.parent / "docs" / "performance.md"
 MARKERS = ("<!-- benchmarks:start -->", "<!-- benchmarks:end -->")
 
 
@@ -149,20 +149,20 @@ def table(results: dict[str, dict]) -> str:
     return "\n".join(rows)
 
 
-def rewrite_readme(markdown: str, stamp: str) -> None:
-    text = README.read_text()
+def rewrite_docs(markdown: str, stamp: str) -> None:
+    text = PERFORMANCE_DOC.read_text()
     start, end = MARKERS
     if start not in text or end not in text:
-        raise SystemExit(f"README.md has no {start} ... {end} block to rewrite")
+        raise SystemExit(f"{PERFORMANCE_DOC} has no {start} ... {end} block to rewrite")
     block = f"{start}\n{stamp}\n\n{markdown}\n{end}"
-    README.write_text(re.sub(re.escape(start) + ".*?" + re.escape(end), lambda _m: block, text, flags=re.S))
+    PERFORMANCE_DOC.write_text(re.sub(re.escape(start) + ".*?" + re.escape(end), lambda _m: block, text, flags=re.S))
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small settings (about 10 min on 2 cores)")
     parser.add_argument("--only", nargs="+", choices=[b.name for b in BENCHES], help="run just these")
-    parser.add_argument("--readme", action="store_true", help="rewrite the README's benchmark table")
+    parser.add_argument("--docs", action="store_true", help="rewrite the benchmark table in docs/performance.md")
     parser.add_argument("--json", action="store_true", help="print the gathered results as JSON")
     args = parser.parse_args()
     chosen = [b for b in BENCHES if (args.only is None or b.name in args.only)]
@@ -185,8 +185,8 @@ def main() -> int:
     markdown = table(results)
     stamp = f"{where}, {today}, `run_all.py{' --quick' if args.quick else ''}`."
     path.with_suffix(".md").write_text(f"# All benchmarks ({mode})\n\n{stamp}\n\n{markdown}\n")
-    if args.readme:
-        rewrite_readme(markdown, stamp)
+    if args.docs:
+        rewrite_docs(markdown, stamp)
     print(json.dumps(gathered, indent=2) if args.json else markdown)
     return 0 if all(results[b.name]["ok"] for b in chosen) else 1
 
