@@ -50,14 +50,12 @@ NO_SPACE = (
 
 
 def _prepare(rest: list[str], as_json: bool) -> int:
-    from transformers import HfArgumentParser
-
     from rerec.config import DataConfig
     from rerec.data.lightgcn import LightGCNConfig
     from rerec.data.prepare import prepare
+    from rerec.presets import parse_config
 
-    parser = HfArgumentParser((DataConfig, LightGCNConfig), prog="rerec prepare")
-    cfg, lightgcn = parser.parse_args_into_dataclasses(args=rest)
+    cfg, lightgcn = parse_config((DataConfig, LightGCNConfig), "prepare", rest)
     summary = prepare(cfg, lightgcn)
     if as_json:
         print(json.dumps(summary, indent=2, sort_keys=True))
@@ -115,11 +113,10 @@ def _sft(rest: list[str], resume: bool, overwrite: bool) -> int:
 
 
 def _demo(rest: list[str]) -> int:
-    from transformers import HfArgumentParser
-
     from rerec.demo import DemoConfig, run_demo
+    from rerec.presets import parse_config
 
-    (cfg,) = HfArgumentParser(DemoConfig, prog="rerec demo").parse_args_into_dataclasses(args=rest)
+    (cfg,) = parse_config((DemoConfig,), "demo", rest)
     print(run_demo(cfg))
     return 0
 
@@ -127,17 +124,18 @@ def _demo(rest: list[str]) -> int:
 def _eval(rest: list[str]) -> int:
     from dataclasses import replace
 
-    from trl import TrlParser
-
     from rerec.data.atomic import check_folder
     from rerec.eval.harness import EvalConfig, evaluate
     from rerec.models import ModelArguments, adopt, load_model, read_settings
-    from rerec.presets import given_fields
+    from rerec.presets import given_fields, parse_config
     from rerec.task.prompts import PromptConfig
     from rerec.task.rows import TrainDataArguments
 
-    parser = TrlParser((TrainDataArguments, PromptConfig, ModelArguments, EvalConfig), prog="rerec eval")
-    data, prompt, model_args, cfg = parser.parse_args_and_config(args=rest)
+    types = (TrainDataArguments, PromptConfig, ModelArguments, EvalConfig)
+    data, prompt, model_args, cfg = parse_config(types, "eval", rest)
+    flags = {arg.split("=")[0] for arg in rest}
+    if "--config" in flags and "--output_dir" not in flags:
+        raise ValueError("with --config, give --output_dir: a run preset's output_dir is its training run's folder")
     name = model_args.model_name_or_path or "smollm2-135m-instruct"
     if not cfg.baseline:  # the prompt, answer reading and data the model was trained with, unless flags say else
         settings, given = read_settings(name), given_fields(rest)
@@ -169,13 +167,12 @@ def _eval(rest: list[str]) -> int:
 
 
 def _retention(rest: list[str]) -> int:
-    from trl import TrlParser
 
     from rerec.eval.retention import RetentionConfig, run_retention
     from rerec.models import ModelArguments, load_model
+    from rerec.presets import parse_config
 
-    parser = TrlParser((ModelArguments, RetentionConfig), prog="rerec retention")
-    model_args, cfg = parser.parse_args_and_config(args=rest)
+    model_args, cfg = parse_config((ModelArguments, RetentionConfig), "retention", rest)
     model, tokenizer = load_model(model_args)
     result = run_retention(cfg, model, tokenizer)
     for name, row in result.items():
@@ -195,108 +192,10 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
-def _assistant_config(args: argparse.Namespace):
-    """The flags given, the model's `rerec.json` for the prepared folder and the prompt's facts, else defaults."""
-    from rerec.models import adopt, read_settings
-    from rerec.serve.assistant import AssistantConfig
-    from rerec.serve.console import default_model
+def _assistant(command: str, rest: list[str]) -> int:
+    from rerec.serve import commands
 
-    model = args.model or default_model()
-    given = {name: getattr(args, name) for name in ("prepared", "max_facts") if getattr(args, name) is not None}
-    cfg = AssistantConfig(
-        model_name_or_path=model,
-        num_candidates=args.num_candidates,
-        sources=args.sources,
-        max_new_tokens=args.max_new_tokens,
-        dtype=args.dtype,
-        trust_remote_code=args.trust_remote_code,
-        **given,
-    )
-    return adopt(cfg, read_settings(model), set(given))
-
-
-def _recommend(args: argparse.Namespace) -> int:
-    from rerec.serve.assistant import Request
-    from rerec.serve.console import recommend
-
-    liked = [t.strip() for t in (args.liked or "").split(";") if t.strip()]
-    return recommend(_assistant_config(args), Request(args.query, args.user, liked, args.k), args.json)
-
-
-def _chat(args: argparse.Namespace) -> int:
-    from rerec.serve.console import chat
-
-    return chat(_assistant_config(args), args.user, args.k)
-
-
-def _serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    from rerec.serve.api import ServeConfig, create_app
-    from rerec.serve.assistant import Assistant
-    from rerec.serve.transport import uvicorn_config
-
-    cfg = ServeConfig(
-        args.host, args.port, args.max_batch, args.max_queue, args.timeout_s, args.read_timeout_s, args.allowed_hosts
-    )
-    app = create_app(Assistant.load(_assistant_config(args)), cfg)
-    print(f"rerec serving on http://{cfg.host}:{cfg.port}/ (API docs at /docs; Host names answered: {cfg.hosts()})")
-    uvicorn.Server(uvicorn_config(app, cfg.host, cfg.port, cfg.read_timeout_s)).run()
-    return 0
-
-
-def _k_value(text: str) -> int:
-    """`-k`, checked while parsing: a bad value fails at once, not after the model has loaded."""
-    from rerec.serve.limits import k_problem
-
-    try:
-        k = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if k_problem(k):
-        raise argparse.ArgumentTypeError(k_problem(k))
-    return k
-
-
-def _query(text: str) -> str:
-    from rerec.serve.limits import query_problem
-
-    if query_problem(text):
-        raise argparse.ArgumentTypeError(query_problem(text))
-    return text
-
-
-def _add_assistant_args(parser: argparse.ArgumentParser, command: str) -> None:
-    from rerec.serve.retrieval import SOURCES
-
-    if command == "recommend":
-        parser.add_argument("query", type=_query, help="what you are looking for, in your own words")
-        parser.add_argument("--liked", help="titles you liked, separated by ';'")
-        parser.add_argument("--json", action="store_true", help="print the full answer as JSON")
-    if command in ("recommend", "chat"):
-        parser.add_argument("--user", help="a user id of the prepared data (personalises retrieval)")
-        parser.add_argument("-k", type=_k_value, default=10, help="how many items to list (1-50)")
-    parser.add_argument("--model", help="model folder or HF id (default: runs/cpu-demo/final if trained, else base)")
-    parser.add_argument(
-        "--prepared", help="folder written by `rerec prepare` (default: the model's, else runs/ml100k)"
-    )
-    parser.add_argument("--num_candidates", type=int, default=10, help="catalog items retrieved into the prompt")
-    parser.add_argument(
-        "--max_facts", type=int, help="graph facts shown in the prompt (default: as the model trained)"
-    )
-    parser.add_argument("--sources", nargs="+", default=list(SOURCES), help="retrieval sources to use")
-    parser.add_argument("--max_new_tokens", type=int, default=160, help="generation budget per answer")
-    parser.add_argument(
-        "--trust_remote_code", action="store_true", help="run the model repository's own Python (trusted models only)"
-    )
-    # Measured on 2 cores (benchmarks/results/serve_latency.md): fp32 answers one request sooner, bf16 serves
-    # concurrent batches with 1.6x the throughput.
-    parser.add_argument(
-        "--dtype",
-        default="bfloat16" if command == "serve" else "float32",
-        choices=["bfloat16", "float32", "float16"],
-        help="weights (default: float32 for one user, bfloat16 for the server's batches)",
-    )
+    return getattr(commands, command)(rest)
 
 
 def _fetch(name: str) -> int:
@@ -373,24 +272,12 @@ def build_parser() -> argparse.ArgumentParser:
     data = sub.add_parser("data", help="manage source datasets")
     data.add_argument("action", choices=["fetch"])
     data.add_argument("name", help="dataset to fetch: bookcrossing")
-    rec = sub.add_parser("recommend", help="answer one question over the whole catalog, steps verified")
-    _add_assistant_args(rec, "recommend")
-    _add_assistant_args(sub.add_parser("chat", help="terminal conversation; follow-ups refine the answer"), "chat")
-    serve = sub.add_parser("serve", help="HTTP API (POST /v1/recommend) and web page; binds 127.0.0.1")
-    _add_assistant_args(serve, "serve")
-    serve.add_argument("--host", default="127.0.0.1", help="address to bind (0.0.0.0 exposes it to the network)")
-    serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--max_batch", type=int, default=8, help="requests answered by one generate call")
-    serve.add_argument("--max_queue", type=int, default=32, help="waiting requests before 503")
-    serve.add_argument("--timeout_s", type=float, default=120.0, help="per-request deadline (504)")
-    serve.add_argument(
-        "--read_timeout_s", type=float, default=10.0, help="a request must arrive whole (headers and body) within this"
-    )
-    serve.add_argument(
-        "--allowed_hosts",
-        nargs="+",
-        help="Host header names to answer, e.g. recs.example.org (default: loopback names when bound to loopback)",
-    )
+    for name, text in (
+        ("recommend", "answer one question over the whole catalog, steps verified"),
+        ("chat", "terminal conversation; follow-ups refine the answer"),
+        ("serve", "HTTP API (POST /v1/recommend) and web page; binds 127.0.0.1"),
+    ):
+        sub.add_parser(name, help=text, add_help=False)
     assets = sub.add_parser("assets", help="locate the embedded model, data and encoder")
     assets.add_argument("--convert_model", action="store_true", help="convert the SmolLM2 GGUF once")
     sub.add_parser("presets", help="list the shipped run presets (--config NAME) and launcher configurations")
@@ -402,7 +289,8 @@ def main(argv: list[str] | None = None) -> int:
     args, rest = parser.parse_known_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format=LOG_FORMAT)
     keep_freed_memory()
-    if args.command not in ("prepare", "train", "sft", "eval", "retention", "demo") and rest:
+    own_parsers = ("prepare", "train", "sft", "eval", "retention", "demo", "recommend", "chat", "serve")
+    if args.command not in own_parsers and rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     handlers = {
         "prepare": lambda: _prepare(rest, args.json),
@@ -413,9 +301,9 @@ def main(argv: list[str] | None = None) -> int:
         "retention": lambda: _retention(rest),
         "report": lambda: _report(args),
         "data": lambda: _fetch(args.name),
-        "recommend": lambda: _recommend(args),
-        "chat": lambda: _chat(args),
-        "serve": lambda: _serve(args),
+        "recommend": lambda: _assistant("recommend", rest),
+        "chat": lambda: _assistant("chat", rest),
+        "serve": lambda: _assistant("serve", rest),
         "assets": lambda: _assets(args.convert_model),
         "presets": _presets,
     }

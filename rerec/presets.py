@@ -71,3 +71,13 @@ def given_fields(argv: list[str]) -> set[str]:
         if path:
             names |= set(yaml.safe_load(Path(path).read_text()) or {})
     return names
+
+
+def parse_config(types: tuple, command: str, argv: list[str]) -> tuple:
+    """The parsing every command shares: TRL's parser over the command's typed configs, `--config` a preset name or
+    a YAML file. Keys of the file that belong to other commands (a run preset's learning rate, read by `rerec
+    eval`) are left alone; an unknown flag on the command line is still an error."""
+    from trl import TrlParser
+
+    parser = TrlParser(types, prog=f"rerec {command}")
+    return parser.parse_args_and_config(args=resolve_presets(argv), fail_with_unknown_args=False)

@@ -40,13 +40,14 @@ def test_recommend_checks_k_and_the_query_before_loading_anything(capsys):
     start = time.perf_counter()
     for argv, message in (
         (["recommend", "a comedy", "-k", "0"], "ask for 1 to 50 items"),
-        (["recommend", "a comedy", "-k", "x"], "not a whole number"),
+        (["recommend", "a comedy", "-k", "x"], "invalid int value"),
         (["recommend", "\u200b "], "the query is empty"),
+        (["recommend", "--user", "1"], "give a query"),
     ):
         try:
-            main(argv)
+            assert main(argv) == 1
         except SystemExit as stop:
-            assert stop.code == 2
+            assert stop.code == 2  # argparse's own refusal of a malformed value
         assert message in capsys.readouterr().err
     assert time.perf_counter() - start < 5  # refused while parsing: no model was loaded
 

@@ -60,6 +60,7 @@ def test_given_fields_reads_flags_and_the_config_file(tmp_path):
 
 def test_eval_and_recommend_ask_the_model_as_it_was_trained(prepared, tokenizer, tmp_path):
     from rerec import cli
+    from rerec.serve import commands
 
     folder = tmp_path / "model"
     tiny_model(tokenizer).save_pretrained(folder)
@@ -72,8 +73,14 @@ def test_eval_and_recommend_ask_the_model_as_it_was_trained(prepared, tokenizer,
     used = json.loads((out / "eval_settings.json").read_text())
     assert (used["max_candidates"], used["facts_order"], used["grounding_threshold"]) == (4, "hops", 0.9)
     assert used["max_facts"] == 5 and used["prepared"] == str(prepared)  # the flag wins; the model's data
-    args = cli.build_parser().parse_args(["recommend", "a 90s comedy", "--model", str(folder)])
-    cfg = cli._assistant_config(args)
+    with_preset = ["eval", "--config", "cpu-demo", "--model_name_or_path", str(folder), "--prepared", str(prepared),
+                   "--split", "test", "--max_queries", "2", "--max_new_tokens", "4"]  # fmt: skip
+    assert cli.main(with_preset) == 1  # the preset's output_dir is a training folder: refused, not written into
+    assert cli.main([*with_preset, "--output_dir", str(tmp_path / "ev-demo")]) == 0
+    used = json.loads((tmp_path / "ev-demo" / "eval_settings.json").read_text())
+    assert (used["max_candidates"], used["max_facts"]) == (5, 15)  # the preset's prompt, chosen over the model's
+    cfg, args = commands.parse("recommend", ["a 90s comedy", "--model", str(folder)])
     assert (cfg.prepared, cfg.max_facts, cfg.facts_order, cfg.grounding_threshold) == (str(prepared), 8, "hops", 0.9)
-    args = cli.build_parser().parse_args(["recommend", "a 90s comedy", "--model", str(folder), "--max_facts", "3"])
-    assert cli._assistant_config(args).max_facts == 3
+    assert args.query == "a 90s comedy" and cfg.dtype == "float32"  # one request: float32 unless asked
+    cfg, _ = commands.parse("serve", ["--model", str(folder), "--max_facts", "3", "--port", "8001"])
+    assert (cfg.max_facts, cfg.dtype, cfg.facts_by) == (3, "bfloat16", "entity")

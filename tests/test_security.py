@@ -8,14 +8,14 @@ import json
 import pytest
 from conftest import tiny_model
 
-from rerec.cli import build_parser
 from rerec.models import ModelArguments, load_model
+from rerec.serve import commands
 from rerec.serve.api import RecommendBody, ServeConfig
 
 
 def test_server_binds_loopback_by_default():
     assert ServeConfig().host == "127.0.0.1"
-    assert build_parser().parse_args(["serve"]).host == "127.0.0.1"
+    assert commands.parse("serve", [])[1].host == "127.0.0.1"
 
 
 def test_pickled_weights_are_refused(tokenizer, tmp_path):
@@ -54,7 +54,7 @@ def test_a_models_own_code_runs_only_when_trusted(tokenizer, tmp_path):
     assert type(model).__name__ == "LlamaForCausalLM" and not marker.exists()
     model, _tok = load_model(ModelArguments(model_name_or_path=str(folder), trust_remote_code=True))
     assert marker.exists() and type(model).__name__ == "CustomLlama"
-    assert build_parser().parse_args(["serve"]).trust_remote_code is False
+    assert commands.parse("serve", [])[0].trust_remote_code is False
 
 
 def test_the_api_accepts_no_paths():

@@ -19,7 +19,7 @@ import time
 import unicodedata
 from collections.abc import Iterator
 from contextlib import asynccontextmanager, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from typing import Annotated
 
@@ -45,13 +45,20 @@ class ServeConfig:
     """Server settings (the model and catalog come from `AssistantConfig`). `allowed_hosts`: the `Host` names
     answered; by default the loopback names when bound to a loopback address, any name otherwise."""
 
-    host: str = "127.0.0.1"
-    port: int = 8000
-    max_batch: int = 8
-    max_queue: int = 32
-    timeout_s: float = 120.0
-    read_timeout_s: float = 10.0
-    allowed_hosts: list[str] | None = None
+    host: str = field(
+        default="127.0.0.1", metadata={"help": "Address to bind (0.0.0.0 exposes the server to the network)."}
+    )
+    port: int = field(default=8000, metadata={"help": "Port to listen on."})
+    max_batch: int = field(default=8, metadata={"help": "Requests answered by one generate call."})
+    max_queue: int = field(default=32, metadata={"help": "Waiting requests before the server answers 503."})
+    timeout_s: float = field(default=120.0, metadata={"help": "Per-request deadline (504)."})
+    read_timeout_s: float = field(
+        default=10.0, metadata={"help": "A request must arrive whole (headers and body) within this."}
+    )
+    allowed_hosts: list[str] | None = field(
+        default=None,
+        metadata={"help": "Host header names to answer, e.g. recs.example.org (default: loopback names on loopback)."},
+    )
 
     def hosts(self) -> list[str]:
         if self.allowed_hosts:

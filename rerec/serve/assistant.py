@@ -64,17 +64,26 @@ class AssistantConfig:
     prepared folder and the prompt's facts settings from the model's `rerec.json` unless a flag sets them."""
 
     model_name_or_path: str = field(
-        default="smollm2-135m-instruct", metadata={"help": "Model folder or HF id (e.g. runs/cpu-demo/final)."}
+        default="smollm2-135m-instruct",
+        metadata={
+            "aliases": ["--model"],
+            "help": "Model folder or HF id (default on the command line: runs/cpu-demo/final if trained, else base).",
+        },
     )
-    prepared: str = field(default="runs/ml100k", metadata={"help": "Folder written by `rerec prepare`."})
+    prepared: str = field(
+        default="runs/ml100k",
+        metadata={
+            "help": "Folder written by `rerec prepare` (on the command line: the model's, from its rerec.json)."
+        },
+    )
     num_candidates: int = field(default=10, metadata={"help": "Catalog items retrieved into the prompt."})
     sources: list[str] = field(default_factory=lambda: list(SOURCES), metadata={"help": f"Of {SOURCES}."})
     max_facts: int = field(
         default=15,
         metadata={
-            "help": "Knowledge-graph triples shown in the prompt. 15, as the presets train (was 30): on 90 held-out "
-            "queries with 10 candidates Hit@1 was level (0.122 vs 0.100, paired CI [-0.078, 0.033]) and "
-            "generation 1.6x faster (benchmarks/results/prompt_settings.md)."
+            "help": "Knowledge-graph triples shown in the prompt (on the command line: as the model was trained, "
+            "from its rerec.json). 15, as the presets train: on 90 held-out queries with 10 candidates Hit@1 was "
+            "level with 30 (0.122 vs 0.100, paired CI [-0.078, 0.033]) and generation 1.6x faster."
         },
     )
     facts_by: str = field(default="entity", metadata={"help": "Facts layout, 'entity' or 'item' (as trained)."})
