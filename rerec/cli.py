@@ -121,51 +121,6 @@ def _demo(rest: list[str]) -> int:
     return 0
 
 
-def _eval(rest: list[str]) -> int:
-    from dataclasses import replace
-
-    from rerec.data.atomic import check_folder
-    from rerec.eval.harness import EvalConfig, evaluate
-    from rerec.models import ModelArguments, adopt, load_model, read_settings
-    from rerec.presets import given_fields, parse_config
-    from rerec.task.prompts import PromptConfig
-    from rerec.task.rows import TrainDataArguments
-
-    types = (TrainDataArguments, PromptConfig, ModelArguments, EvalConfig)
-    data, prompt, model_args, cfg = parse_config(types, "eval", rest)
-    flags = {arg.split("=")[0] for arg in rest}
-    if "--config" in flags and "--output_dir" not in flags:
-        raise ValueError("with --config, give --output_dir: a run preset's output_dir is its training run's folder")
-    name = model_args.model_name_or_path or "smollm2-135m-instruct"
-    if not cfg.baseline:  # the prompt, answer reading and data the model was trained with, unless flags say else
-        settings, given = read_settings(name), given_fields(rest)
-        data, prompt, cfg = (adopt(c, settings, given) for c in (data, prompt, cfg))
-    trust = model_args.trust_remote_code
-
-    def one(model_path: str, sub: EvalConfig) -> dict:
-        check_folder(Path(sub.output_dir), "eval", reuse=True, inputs=[Path(data.prepared)])  # before the model loads
-        loaded = (
-            (None, None)
-            if sub.baseline or sub.backend == "vllm"
-            else load_model(replace(model_args, model_name_or_path=model_path))
-        )
-        return evaluate(data, prompt, sub, model_path, *loaded, trust)
-
-    if cfg.checkpoints:
-        from rerec.eval.curve import CURVE, evaluate_checkpoints
-
-        Path(cfg.output_dir).mkdir(parents=True, exist_ok=True)
-        for point in evaluate_checkpoints(Path(name), cfg, one):
-            step, rollouts = point["step"], point["rollouts"]
-            print(f"step {step:>5}  rollouts {rollouts}  hit@1 {point['hit@1']:.3f}  reward {point['reward']:.3f}")
-        print(f"learning curve in {Path(cfg.output_dir) / CURVE} and curve.png")
-        return 0
-    metrics = one(name, cfg)
-    print((Path(cfg.output_dir) / "metrics.md").read_text(), end="")
-    print(f"{metrics['all']['n']} predictions and metrics in {cfg.output_dir}")
-    return 0
-
-
 def _retention(rest: list[str]) -> int:
 
     from rerec.eval.retention import RetentionConfig, run_retention
@@ -190,6 +145,13 @@ def _report(args: argparse.Namespace) -> int:
     print(path.read_text(), end="")
     print(f"report, JSON and plots in {out}")
     return 0
+
+
+def _run(module: str, rest: list[str]) -> int:
+    """A command whose parsing and work live beside its code: `module.main(argv)`."""
+    import importlib
+
+    return importlib.import_module(module).main(rest)
 
 
 def _assistant(command: str, rest: list[str]) -> int:
@@ -296,7 +258,7 @@ def main(argv: list[str] | None = None) -> int:
         "prepare": lambda: _prepare(rest, args.json),
         "train": lambda: _train(rest, args.resume, args.overwrite),
         "sft": lambda: _sft(rest, args.resume, args.overwrite),
-        "eval": lambda: _eval(rest),
+        "eval": lambda: _run("rerec.eval.command", rest),
         "demo": lambda: _demo(rest),
         "retention": lambda: _retention(rest),
         "report": lambda: _report(args),

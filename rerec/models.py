@@ -56,9 +56,10 @@ class ModelSettings:
 
 
 def read_settings(model: str | Path) -> ModelSettings | None:
-    """The settings of a model folder, of a checkpoint (from its run folder), or None (an HF id, a folder rerec did
-    not write). A damaged file is an error that names it."""
-    for folder in (Path(model), Path(model).parent):
+    """The settings of a model folder or run folder, of a checkpoint (from its run folder), or None (an HF id, a
+    folder rerec did not write). A damaged file is an error that names it."""
+    folders = [Path(model)] + ([Path(model).parent] if Path(model).name.startswith("checkpoint-") else [])
+    for folder in folders:
         path = folder / SETTINGS_FILE
         if not path.is_file():
             continue
@@ -71,24 +72,21 @@ def read_settings(model: str | Path) -> ModelSettings | None:
     return None
 
 
-def adopt(config, settings: ModelSettings | None, given: set[str], names: dict[str, str] | None = None):
-    """`config` (a dataclass) with the model's settings in every field the command line did not set (`given`);
-    `names` maps a config's field to the setting it takes where they are spelled differently. A given flag that
-    differs from the model's value is logged."""
+def adopt(config, settings: ModelSettings | None, given: set[str]):
+    """`config` (a dataclass) with the model's settings in every field of the same name that the command line did
+    not set (`given`); a given value that differs from the model's is logged."""
     if settings is None:
         return config
-    values, names = settings.values(), names or {}
-    updates = {}
+    values, updates = settings.values(), {}
     for f in fields(config):
-        key = names.get(f.name, f.name)
-        if values.get(key) is None or (key == "prepared" and not Path(values[key]).is_dir()):
+        value = values.get(f.name)
+        if value is None or (f.name == "prepared" and not Path(value).is_dir()):
             continue  # a prepared folder on another machine is not a default
-        if f.name in given:
-            if getattr(config, f.name) != values[key]:
-                logger.info("--%s %s overrides the model's %s (its %s)", f.name, getattr(config, f.name), values[key],
-                            SETTINGS_FILE)  # fmt: skip
-        else:
-            updates[f.name] = values[key]
+        if f.name not in given:
+            updates[f.name] = value
+        elif getattr(config, f.name) != value:
+            logger.info("--%s %s overrides the model's %s (its %s)", f.name, getattr(config, f.name), value,
+                        SETTINGS_FILE)  # fmt: skip
     return replace(config, **updates) if updates else config
 
 

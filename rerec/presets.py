@@ -64,6 +64,7 @@ def given_fields(argv: list[str]) -> set[str]:
         if not arg.startswith("--"):
             continue
         name, _, value = arg[2:].partition("=")
+        name = name.replace("-", "_")  # the parser takes --max-facts for --max_facts
         if name != "config":
             names.add(name)
             continue

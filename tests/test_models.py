@@ -53,7 +53,7 @@ def test_adopt_fills_what_no_flag_set_and_logs_an_override(tmp_path, caplog):
 def test_given_fields_reads_flags_and_the_config_file(tmp_path):
     yaml_file = tmp_path / "run.yaml"
     yaml_file.write_text("max_facts: 30\nprepared: x\n")
-    assert given_fields(["--max_facts=5", "--split", "test"]) == {"max_facts", "split"}
+    assert given_fields(["--max-facts=5", "--split", "test"]) == {"max_facts", "split"}
     assert given_fields(["--config", str(yaml_file), "--k", "3"]) == {"max_facts", "prepared", "k"}
     assert "learning_rate" in given_fields(["--config", "cpu-demo"]) and preset_path("cpu-demo").is_file()
 

@@ -85,6 +85,6 @@ def serve(argv: list[str]) -> int:
     cfg, server = parse("serve", argv)
     app = create_app(Assistant.load(cfg), server)
     address = f"http://{server.host}:{server.port}/"
-    print(f"rerec serving on {address} (API docs at /docs; Host names answered: {server.hosts()})")  # noqa: T201
+    print(f"rerec serving on {address} (API docs at /docs; Host names answered: {server.hosts()})")
     uvicorn.Server(uvicorn_config(app, server.host, server.port, server.read_timeout_s)).run()
     return 0
