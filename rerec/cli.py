@@ -122,7 +122,6 @@ def _demo(rest: list[str]) -> int:
 
 
 def _retention(rest: list[str]) -> int:
-
     from rerec.eval.retention import RetentionConfig, run_retention
     from rerec.models import ModelArguments, load_model
     from rerec.presets import parse_config
@@ -147,17 +146,11 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run(module: str, rest: list[str]) -> int:
-    """A command whose parsing and work live beside its code: `module.main(argv)`."""
+def _run(module: str, function: str, rest: list[str]) -> int:
+    """A command whose parsing and work live beside its code: `module.function(argv)`, imported when run."""
     import importlib
 
-    return importlib.import_module(module).main(rest)
-
-
-def _assistant(command: str, rest: list[str]) -> int:
-    from rerec.serve import commands
-
-    return getattr(commands, command)(rest)
+    return getattr(importlib.import_module(module), function)(rest)
 
 
 def _fetch(name: str) -> int:
@@ -258,14 +251,14 @@ def main(argv: list[str] | None = None) -> int:
         "prepare": lambda: _prepare(rest, args.json),
         "train": lambda: _train(rest, args.resume, args.overwrite),
         "sft": lambda: _sft(rest, args.resume, args.overwrite),
-        "eval": lambda: _run("rerec.eval.command", rest),
+        "eval": lambda: _run("rerec.eval.command", "main", rest),
         "demo": lambda: _demo(rest),
         "retention": lambda: _retention(rest),
         "report": lambda: _report(args),
         "data": lambda: _fetch(args.name),
-        "recommend": lambda: _assistant("recommend", rest),
-        "chat": lambda: _assistant("chat", rest),
-        "serve": lambda: _assistant("serve", rest),
+        "recommend": lambda: _run("rerec.serve.commands", "recommend", rest),
+        "chat": lambda: _run("rerec.serve.commands", "chat", rest),
+        "serve": lambda: _run("rerec.serve.commands", "serve", rest),
         "assets": lambda: _assets(args.convert_model),
         "presets": _presets,
     }

@@ -73,8 +73,10 @@ def run_demo(cfg: DemoConfig) -> str:
     from rerec.eval.harness import EvalConfig, evaluate
     from rerec.eval.report import write_report
     from rerec.models import ModelArguments, load_model
+    from rerec.presets import parse_config
+    from rerec.task.prompts import PromptConfig
     from rerec.task.rows import TrainDataArguments
-    from rerec.training.run import parse_train_args, sft_from_args, train_from_args
+    from rerec.training.run import sft_from_args, train_from_args
 
     runs = Path(cfg.runs)
     prepared, sft_dir, demo_dir = runs / "ml100k", runs / "cpu-sft", runs / "cpu-demo"
@@ -85,8 +87,7 @@ def run_demo(cfg: DemoConfig) -> str:
         "prepare ml-100k", (prepared / "summary.json").is_file(), lambda: prepare(DataConfig(out=str(prepared)))
     )
     data = TrainDataArguments(str(prepared), ["explicit", "implicit", "misinformed"], cfg.test_queries)
-    train = ["--config", "cpu-demo", "--output_dir", str(demo_dir), "--model_name_or_path", str(sft_dir / "final")]
-    prompt = parse_train_args(train)[2]  # every model is asked as the ReRec stage trains (its rerec.json)
+    (prompt,) = parse_config((PromptConfig,), "demo", ["--config", "cpu-demo"])  # each model asked as ReRec trains
     evals = {"base": DEFAULT_MODEL, "warm start": str(sft_dir / "final"), "ReRec": str(demo_dir / "final")}
 
     def evaluate_model(label: str) -> None:
@@ -94,6 +95,7 @@ def run_demo(cfg: DemoConfig) -> str:
         out = runs / "eval" / label.replace(" ", "-")
         evaluate(data, prompt, EvalConfig(str(out), batch_size=cfg.batch_size), evals[label], model, tokenizer)
 
+    train = ["--config", "cpu-demo", "--output_dir", str(demo_dir), "--model_name_or_path", str(sft_dir / "final")]
     common = ["--prepared", str(prepared)]
     warm = ["--config", "cpu-sft", "--output_dir", str(sft_dir), *common]
     stages.run("evaluate the base model", (runs / "eval/base/metrics.json").is_file(), lambda: evaluate_model("base"))

@@ -54,23 +54,21 @@ def resolve_presets(argv: list[str]) -> list[str]:
     return out
 
 
+def flag_names(argv: list[str]) -> set[str]:
+    """The fields a command line's own flags name (`--name`, `--name=value`, `--name-with-dashes`)."""
+    return {arg[2:].partition("=")[0].replace("-", "_") for arg in argv if arg.startswith("--")}
+
+
 def given_fields(argv: list[str]) -> set[str]:
-    """The fields a command line sets: its `--name` / `--name=value` flags and the keys of its `--config` YAML, so
-    that settings a model carries (`rerec.models.adopt`) give way only to what a user chose."""
+    """The fields a command line sets: its flags and the keys of its `--config` YAML, so that settings a model
+    carries (`rerec.models.adopt`) give way only to what a user chose."""
     import yaml
 
-    argv, names = resolve_presets(argv), set()
+    argv, names = resolve_presets(argv), flag_names(argv) - {"config"}
     for i, arg in enumerate(argv):
-        if not arg.startswith("--"):
-            continue
-        name, _, value = arg[2:].partition("=")
-        name = name.replace("-", "_")  # the parser takes --max-facts for --max_facts
-        if name != "config":
-            names.add(name)
-            continue
-        path = value or (argv[i + 1] if i + 1 < len(argv) else "")
-        if path:
-            names |= set(yaml.safe_load(Path(path).read_text()) or {})
+        if arg.split("=")[0] == "--config":
+            path = arg.partition("=")[2] or (argv[i + 1] if i + 1 < len(argv) else "")
+            names |= set(yaml.safe_load(Path(path).read_text()) or {}) if path else set()
     return names
 
 

@@ -11,7 +11,7 @@ import pytest
 from conftest import tiny_model
 
 from rerec.models import SETTINGS_FILE, ModelSettings, adopt, read_settings
-from rerec.presets import given_fields, preset_path
+from rerec.presets import flag_names, given_fields, preset_path
 from rerec.task.prompts import PromptConfig
 
 
@@ -54,6 +54,7 @@ def test_given_fields_reads_flags_and_the_config_file(tmp_path):
     yaml_file = tmp_path / "run.yaml"
     yaml_file.write_text("max_facts: 30\nprepared: x\n")
     assert given_fields(["--max-facts=5", "--split", "test"]) == {"max_facts", "split"}
+    assert flag_names(["--output-dir", "x", f"--config={yaml_file}"]) == {"output_dir", "config"}
     assert given_fields(["--config", str(yaml_file), "--k", "3"]) == {"max_facts", "prepared", "k"}
     assert "learning_rate" in given_fields(["--config", "cpu-demo"]) and preset_path("cpu-demo").is_file()
 

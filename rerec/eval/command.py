@@ -10,7 +10,7 @@ from rerec.data.atomic import check_folder
 from rerec.eval.curve import CURVE, evaluate_checkpoints
 from rerec.eval.harness import EvalConfig, evaluate
 from rerec.models import ModelArguments, adopt, load_model, read_settings
-from rerec.presets import given_fields, parse_config
+from rerec.presets import flag_names, given_fields, parse_config
 from rerec.task.prompts import PromptConfig
 from rerec.task.rows import TrainDataArguments
 
@@ -19,8 +19,8 @@ def main(argv: list[str]) -> int:
     """`rerec eval`: a model, a run's checkpoints (a learning curve) or a baseline on a prepared split."""
     types = (TrainDataArguments, PromptConfig, ModelArguments, EvalConfig)
     data, prompt, model_args, cfg = parse_config(types, "eval", argv)
-    flags = {arg.split("=")[0] for arg in argv}
-    if "--config" in flags and "--output_dir" not in flags:
+    flags = flag_names(argv)
+    if "config" in flags and "output_dir" not in flags:
         raise ValueError("with --config, give --output_dir: a run preset's output_dir is its training run's folder")
     name = model_args.model_name_or_path or "smollm2-135m-instruct"
     if not cfg.baseline:  # the prompt, answer reading and data the model was trained with, unless flags say else
