@@ -69,12 +69,12 @@ def run_eval_dir(args: argparse.Namespace) -> dict:
     import json
 
     from rerec.data.grounding import TitleIndex
-    from rerec.rewards.accuracy import truth_ids
     from rerec.serve.refutation import refuted_picks
     from rerec.task.answer import AnswerReader
     from rerec.task.parsing import segments, step_text
     from rerec.task.prompts import PromptConfig
     from rerec.task.rows import TrainDataArguments, load_split, row_titles
+    from rerec.task.score import truth_ids
     from rerec.task.verifier import StepVerifier
 
     prompt = PromptConfig(facts=True, max_facts=15, max_candidates=5, facts_by="entity")  # the presets' and demo's

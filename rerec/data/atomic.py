@@ -6,7 +6,7 @@ such folder carries. A folder of the same kind is replaced only with `--overwrit
 that resume: `eval`, `train --resume`); anything else — a user's own folder, a plain file, the input data, the
 current folder — is refused with the reason, before any work is done.
 
-Whole folders (`prepare`, `data fetch`) are built beside the target and swapped in with renames
+Whole folders (`prepare`, `fetch`) are built beside the target and swapped in with renames
 (`atomic_folder`); a kill leaves at most a hidden staging folder, which the next run for the same target removes.
 """
 

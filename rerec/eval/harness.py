@@ -26,13 +26,12 @@ from rerec.data.knowledge_graph import KnowledgeGraph
 from rerec.data.lightgcn import EMBEDDINGS_FILE, Embeddings
 from rerec.eval.baselines import BASELINES, Ranker, build_ranker
 from rerec.eval.generation import generate_batches, generate_batches_vllm
-from rerec.rewards.accuracy import truth_ids
 from rerec.rewards.shaping import RewardConfig, build_rewards, weighted_rewards
 from rerec.task.answer import Answer, AnswerReader
-from rerec.task.metrics import ndcg_at_k, precision_at_k, recall_at_k
 from rerec.task.parsing import segments
 from rerec.task.prompts import PromptConfig
 from rerec.task.rows import TrainDataArguments, load_split, row_titles
+from rerec.task.score import score_answer
 from rerec.task.verifier import StepVerifier
 
 logger = logging.getLogger(__name__)
@@ -106,31 +105,6 @@ def score_row(
         "false_claims": sum(c.verdict == "false" for c in claims),
         "checked_steps": sum(bool(step) for step in per_step),
         "false_steps": sum(any(c.verdict == "false" for c in step) for step in per_step),
-    }
-
-
-def score_answer(answer: Answer, row: dict, k: int, graph: KnowledgeGraph) -> dict:
-    """Ranking metrics of one answer plus RecBench+'s open-mode rates: in-catalog (boxed entries that ground),
-    failed-to-recommend (nothing grounded) and condition-satisfied (grounded items meeting every true condition;
-    `None` for queries without conditions, left out of the mean)."""
-    truth = truth_ids(row["ground_truth"])
-    if row["candidates"]:  # only the shown candidates can be answered: the ideal list is made of them
-        truth &= {c["item_id"] for c in row["candidates"]}
-    ranked = answer.ranked if answer.boxed else ()
-    grounded = [i for i in ranked[:k] if i is not None]
-    conditions = [(c["relation"], c["entity"]) for c in row.get("conditions") or ()]
-    satisfied = None
-    if conditions:
-        satisfied = sum(graph.satisfies(i, conditions) for i in grounded) / len(grounded) if grounded else 0.0
-    return {
-        "format": float(answer.boxed),
-        "hit@1": ndcg_at_k(ranked, truth, 1),
-        f"ndcg@{k}": ndcg_at_k(ranked, truth, k),
-        f"recall@{k}": recall_at_k(ranked, truth, k),
-        f"precision@{k}": precision_at_k(ranked, truth, k),
-        "in_catalog": len(grounded) / len(ranked[:k]) if ranked else 0.0,
-        "failed": float(not grounded),
-        "condition_satisfied": satisfied,
     }
 
 

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from rerec.task.answer import Answer, AnswerReader
-from rerec.task.metrics import ndcg_at_k
+from rerec.task.answer import AnswerReader
 from rerec.task.parsing import box_span, completion_text, segments
-
-NO_ANSWER = -0.5
+from rerec.task.score import answer_reward, truth_ids
 
 
 def format_reward(completions: Sequence, **kwargs) -> list[float]:
@@ -47,10 +45,6 @@ class StepsFormatReward:
         return out
 
 
-def truth_ids(ground_truth: Sequence[dict] | None) -> set[str]:
-    return {g["item_id"] for g in ground_truth or () if g.get("item_id") is not None}
-
-
 class NDCGReward:
     """NDCG@K of the boxed, grounded ranked list against the record's ground truth; −0.5 without a box.
 
@@ -76,10 +70,6 @@ class NDCGReward:
     def __init__(self, reader: AnswerReader, k: int = 1, ungrounded_as_no_answer: bool = True):
         self.reader, self.k, self.ungrounded_as_no_answer = reader, k, ungrounded_as_no_answer
 
-    def answered(self, answer: Answer) -> bool:
-        """Whether the answer counts as one: boxed and, unless switched off, with at least one grounded entry."""
-        return answer.boxed and not (self.ungrounded_as_no_answer and all(r is None for r in answer.ranked))
-
     def __call__(
         self,
         completions: Sequence,
@@ -90,7 +80,7 @@ class NDCGReward:
     ) -> list[float]:
         answers = self.reader.read_batch(completions, candidates)
         scores = [
-            ndcg_at_k(a.ranked, truth_ids(gt), self.k) if self.answered(a) else NO_ANSWER
+            answer_reward(a, truth_ids(gt), self.k, self.ungrounded_as_no_answer)
             for a, gt in zip(answers, ground_truth, strict=True)
         ]
         if log_metric is not None and answers:

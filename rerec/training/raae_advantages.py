@@ -6,8 +6,8 @@ from __future__ import annotations
 import torch
 from accelerate.utils import gather_object
 
-from rerec.rewards.accuracy import truth_ids
 from rerec.task.rows import row_titles
+from rerec.task.score import truth_ids
 from rerec.task.verifier import StepVerifier
 from rerec.training.offsets import completion_offsets
 from rerec.training.raae import (
