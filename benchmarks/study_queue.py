@@ -1,5 +1,6 @@
 """Run the study's arms (issue 19) one after another, resumably: train, evaluate on the test split, and for the
-first seed of ReRec and GRPO a learning curve on a validation slice. Then `benchmarks/study.py` writes the report.
+first seed of ReRec and GRPO a learning curve on a validation slice and the retention probes (of the warm start
+too). Then `benchmarks/study.py` writes the report.
 
     python benchmarks/study_queue.py --root runs/study            # everything still missing, in order
     python benchmarks/study_queue.py --root runs/study --warm_start runs/sft20-2560   # from another warm start
@@ -37,15 +38,24 @@ ABLATIONS = {
 }
 
 
+CURVED = ("grpo-seed0", "rerec-seed0")  # the arms with a learning curve and a retention check
+
+
 def arms(seeds: int) -> dict[str, list[str]]:
-    """Arm name -> `rerec train` flags beyond the preset, in run order."""
+    """Arm name -> `rerec train` flags beyond the preset, in run order: the paired seeds of the headline
+    comparison first, then the single-seed ablations."""
     out: dict[str, list[str]] = {}
     for seed in range(seeds):
         out[f"grpo-seed{seed}"] = [*GRPO, "--seed", str(seed)]
         out[f"rerec-seed{seed}"] = ["--seed", str(seed)]
-        if seed == 0:
-            out.update(ABLATIONS)
-    return out
+    return out | ABLATIONS
+
+
+def retention(model: Path, name: str, root: Path) -> tuple[Path, list[str]]:
+    """`rerec retention` of one model into `<root>/retention/<name>`: are the general skills kept?"""
+    out = root / "retention" / name
+    command = [sys.executable, "-m", "rerec.cli", "retention", "--model_name_or_path", str(model)]
+    return out / "retention.json", [*command, "--dtype", "bfloat16", "--output_dir", str(out)]
 
 
 def steps(arm: str, flags: list[str], args: argparse.Namespace) -> list[tuple[Path, list[str]]]:
@@ -60,13 +70,14 @@ def steps(arm: str, flags: list[str], args: argparse.Namespace) -> list[tuple[Pa
     out = [(run / "final" / "config.json", train)]
     test = [*rerec, "eval", "--model_name_or_path", str(run / "final"), *data, "--split", "test", *EVAL]
     out.append((root / "test" / arm / "metrics.json", [*test, "--output_dir", str(root / "test" / arm)]))
-    if arm in ("grpo-seed0", "rerec-seed0"):
+    if arm in CURVED:
         curve = [
             *rerec, "eval", "--checkpoints", "--model_name_or_path", str(run), *data, "--split", "val",
             "--max_queries", str(args.curve_queries), "--query_types", "explicit", "implicit", "misinformed",
             "interest", *EVAL, "--output_dir", str(root / "curves" / arm),
         ]  # fmt: skip
         out.append((root / "curves" / arm / "curve.json", curve))
+        out.append(retention(run / "final", arm, root))
     return out
 
 
@@ -84,16 +95,17 @@ def main() -> int:
     parser.add_argument("--only", nargs="+", help="these arms only")
     parser.add_argument("--dry_run", action="store_true", help="print the commands still to run")
     args = parser.parse_args()
+    todo = [retention(Path(args.warm_start) / "final", "warm-start", Path(args.root))] if args.warm_start else []
     for arm, flags in arms(args.seeds).items():
-        if args.only and arm not in args.only:
+        if not args.only or arm in args.only:
+            todo += steps(arm, flags, args)
+    for done, command in todo:
+        if done.exists():
             continue
-        for done, command in steps(arm, flags, args):
-            if done.exists():
-                continue
-            print(" ".join(command), flush=True)
-            if not args.dry_run and subprocess.run(command).returncode != 0:
-                print(f"{arm}: stopped at the step above", file=sys.stderr)
-                return 1
+        print(" ".join(command), flush=True)
+        if not args.dry_run and subprocess.run(command).returncode != 0:
+            print("the queue stopped at the step above", file=sys.stderr)
+            return 1
     return 0
 
 

@@ -54,13 +54,13 @@ def test_the_queue_pairs_seeds_and_resumes_a_started_run(tmp_path):
     import study_queue
 
     arms = study_queue.arms(2)
-    assert list(arms)[:2] == ["grpo-seed0", "rerec-seed0"] and list(arms)[-2:] == ["grpo-seed1", "rerec-seed1"]
+    assert list(arms)[:4] == ["grpo-seed0", "rerec-seed0", "grpo-seed1", "rerec-seed1"]  # then the ablations
     assert arms["grpo-seed1"][-2:] == ["--seed", "1"] and "--raae" in arms["grpo-ds"]
     args = argparse.Namespace(
         root=str(tmp_path), prepared="runs/ml100k", config="cpu-study", curve_queries=100, warm_start=None
     )
     fresh = study_queue.steps("rerec-seed0", arms["rerec-seed0"], args)
-    assert len(fresh) == 3 and "--resume" not in fresh[0][1]  # train, test evaluation, learning curve
+    assert len(fresh) == 4 and "--resume" not in fresh[0][1]  # train, test evaluation, learning curve, retention
     assert "--model_name_or_path" not in fresh[0][1]  # the preset's warm start
     args.warm_start = "runs/sft"
     train = study_queue.steps("rerec-seed0", arms["rerec-seed0"], args)[0][1]
