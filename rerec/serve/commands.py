@@ -47,10 +47,9 @@ def parse(command: str, argv: list[str]) -> tuple:
     from rerec.serve.assistant import AssistantConfig
     from rerec.serve.console import default_model
 
-    if command == "recommend" and argv and not argv[0].startswith("-"):
-        argv = ["--query", *argv]
     own = {"recommend": RecommendArgs, "chat": ChatArgs, "serve": ServeConfig}[command]
-    cfg, args = parse_config((AssistantConfig, own), command, argv)
+    query = "query" if command == "recommend" else None
+    cfg, args = parse_config((AssistantConfig, own), command, argv, positional=query)
     given = given_fields(argv)
     if not given & {"model_name_or_path", "model"}:
         cfg = replace(cfg, model_name_or_path=default_model())
