@@ -16,6 +16,7 @@ interleaved (GRPO and ReRec seed 0, then seed 1, ...) so an interrupted study st
 from __future__ import annotations
 
 import argparse
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -81,6 +82,21 @@ def steps(arm: str, flags: list[str], args: argparse.Namespace) -> list[tuple[Pa
     return out
 
 
+def fell(curve: Path, warm_start_val: Path) -> dict:
+    """The learning-rate check, fixed before the first arm ran: the last checkpoint's validation Hit@1 minus the
+    warm start's, paired on the queries both answered. `fell` when the drop is a finding (interval below 0 and
+    p < 0.05); then the queue stops before any ReRec-vs-GRPO number is read."""
+    from rerec.eval.harness import read_scores
+    from rerec.eval.stats import ALPHA, paired_difference
+
+    last = max(curve.glob("checkpoint-*"), key=lambda folder: int(folder.name.rsplit("-", 1)[1]))
+    after, before = read_scores(last), read_scores(warm_start_val)
+    ids = sorted(set(after) & set(before))
+    d = paired_difference([after[i]["hit@1"] for i in ids], [before[i]["hit@1"] for i in ids])
+    return {"checkpoint": last.name, "n": d.n, "diff": d.diff, "low": d.low, "high": d.high,
+            "p_value": d.p_value, "fell": d.high < 0 and d.p_value < ALPHA}  # fmt: skip
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--root", default="runs/study")
@@ -94,18 +110,32 @@ def main() -> int:
     parser.add_argument("--curve_queries", type=int, default=100, help="validation queries per checkpoint")
     parser.add_argument("--only", nargs="+", help="these arms only")
     parser.add_argument("--dry_run", action="store_true", help="print the commands still to run")
+    parser.add_argument(
+        "--warm_start_val",
+        type=Path,
+        help="the warm start's `rerec eval` on validation: the queue stops if GRPO's seed-0 curve ends below it",
+    )
     args = parser.parse_args()
+    check = Path(args.root) / "curves" / CURVED[0]
     todo = [retention(Path(args.warm_start) / "final", "warm-start", Path(args.root))] if args.warm_start else []
     for arm, flags in arms(args.seeds).items():
         if not args.only or arm in args.only:
             todo += steps(arm, flags, args)
     for done, command in todo:
-        if done.exists():
-            continue
-        print(" ".join(command), flush=True)
-        if not args.dry_run and subprocess.run(command).returncode != 0:
-            print("the queue stopped at the step above", file=sys.stderr)
-            return 1
+        if not done.exists():
+            print(" ".join(command), flush=True)
+            if args.dry_run:
+                continue
+            if subprocess.run(command).returncode != 0:
+                print("the queue stopped at the step above", file=sys.stderr)
+                return 1
+        if args.warm_start_val and done == check / "curve.json":
+            verdict = fell(check, args.warm_start_val)
+            (Path(args.root) / "lr_check.json").write_text(json.dumps(verdict, indent=2) + "\n")
+            if verdict["fell"]:
+                print(f"GRPO's validation Hit@1 fell from the warm start's: {verdict}; revisit the learning "
+                      "rate, or run again without --warm_start_val to go on", file=sys.stderr)  # fmt: skip
+                return 1
     return 0
 
 

@@ -68,3 +68,15 @@ def test_the_queue_pairs_seeds_and_resumes_a_started_run(tmp_path):
     (tmp_path / "runs" / "rerec-seed0" / "checkpoint-8").mkdir(parents=True)
     assert "--resume" in study_queue.steps("rerec-seed0", arms["rerec-seed0"], args)[0][1]
     assert len(study_queue.steps("rerec-no-pas", arms["rerec-no-pas"], args)) == 2  # no curve for an ablation
+
+
+def test_the_learning_rate_check_reads_the_last_checkpoint_against_the_warm_start(tmp_path):
+    import study_queue
+
+    scored_eval(tmp_path / "warm", {"explicit": [1] * 20 + [0] * 10})
+    scored_eval(tmp_path / "curve" / "checkpoint-8", {"explicit": [1] * 20 + [0] * 10})
+    scored_eval(tmp_path / "curve" / "checkpoint-16", {"explicit": [0] * 30})  # after checkpoint-8, numerically
+    verdict = study_queue.fell(tmp_path / "curve", tmp_path / "warm")
+    assert verdict["checkpoint"] == "checkpoint-16" and verdict["fell"] and verdict["diff"] == -20 / 30
+    scored_eval(tmp_path / "curve" / "checkpoint-24", {"explicit": [1] * 19 + [0] * 11})  # one query worse: noise
+    assert not study_queue.fell(tmp_path / "curve", tmp_path / "warm")["fell"]
