@@ -66,8 +66,10 @@ def steps(arm: str, flags: list[str], args: argparse.Namespace) -> list[tuple[Pa
     train = [*rerec, "train", "--config", args.config, *data, "--output_dir", str(run), *flags]
     if args.warm_start:
         train += ["--model_name_or_path", str(Path(args.warm_start) / "final"), "--exclude_queries", args.warm_start]
-    if (run / "trainer_state.json").exists() or any(run.glob("checkpoint-*")):
+    if any(run.glob("checkpoint-*")):
         train.append("--resume")
+    elif run.is_dir() and any(run.iterdir()):  # stopped before its first checkpoint: nothing to resume
+        train.append("--overwrite")
     out = [(run / "final" / "config.json", train)]
     test = [*rerec, "eval", "--model_name_or_path", str(run / "final"), *data, "--split", "test", *EVAL]
     out.append((root / "test" / arm / "metrics.json", [*test, "--output_dir", str(root / "test" / arm)]))

@@ -65,7 +65,10 @@ def test_the_queue_pairs_seeds_and_resumes_a_started_run(tmp_path):
     args.warm_start = "runs/sft"
     train = study_queue.steps("rerec-seed0", arms["rerec-seed0"], args)[0][1]
     assert train[-4:] == ["--model_name_or_path", str(Path("runs/sft/final")), "--exclude_queries", "runs/sft"]
-    (tmp_path / "runs" / "rerec-seed0" / "checkpoint-8").mkdir(parents=True)
+    (tmp_path / "runs" / "rerec-seed0").mkdir(parents=True)
+    (tmp_path / "runs" / "rerec-seed0" / "metrics.jsonl").write_text("")  # stopped before its first checkpoint
+    assert "--overwrite" in study_queue.steps("rerec-seed0", arms["rerec-seed0"], args)[0][1]
+    (tmp_path / "runs" / "rerec-seed0" / "checkpoint-8").mkdir()
     assert "--resume" in study_queue.steps("rerec-seed0", arms["rerec-seed0"], args)[0][1]
     assert len(study_queue.steps("rerec-no-pas", arms["rerec-no-pas"], args)) == 2  # no curve for an ablation
 
