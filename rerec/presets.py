@@ -79,8 +79,7 @@ def parse_config(types: tuple, command: str, argv: list[str], positional: str | 
     fill the `positional` field: `rerec report A B --out x` is `rerec report --folders A B --out x`."""
     from trl import TrlParser
 
-    words = next((i for i, arg in enumerate(argv) if arg.startswith("-")), len(argv))
-    if positional and words:
+    if positional and argv and not argv[0].startswith("-"):
         argv = [f"--{positional}", *argv]
     parser = TrlParser(types, prog=f"rerec {command}")
     return parser.parse_args_and_config(args=resolve_presets(argv), fail_with_unknown_args=False)

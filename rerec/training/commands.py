@@ -22,8 +22,7 @@ class RunFolderArguments:
 def split_run_folder_flags(argv: list[str]) -> tuple[RunFolderArguments, list[str]]:
     """`--resume`/`--overwrite`, and the rest of the command line for the run's own parser."""
     parser = HfArgumentParser(RunFolderArguments, add_help=False, allow_abbrev=False)
-    flags, rest = parser.parse_args_into_dataclasses(args=argv, return_remaining_strings=True)
-    return flags, rest
+    return parser.parse_args_into_dataclasses(args=argv, return_remaining_strings=True)
 
 
 def short_help(argv: list[str], command: str) -> bool:
