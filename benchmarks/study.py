@@ -54,8 +54,14 @@ def ratio(a: float | None, b: float | None) -> float | None:
     return None if a is None or not b else a / b
 
 
-def summarise(report: dict, runs: dict, curves: dict, retention: dict, rerec: str, grpo: str) -> dict:
+def summarise(report: dict, runs: dict, curves: dict, retention: dict, rerec: str, grpo: str, warm: str) -> dict:
     paired = report["paired"]["hit@1"]
+    # did RL move the warm start at all? (per method, every column the paired report has)
+    over_warm = {
+        m: {column: {k: d[k] for k in ("diff", "low", "high", "p_value", "n")} for column, d in cells.items()}
+        for m in (rerec, grpo)
+        if (cells := paired.get(f"{m} - {warm}"))
+    }
     multihop = paired.get(f"{rerec} - {grpo}", {}).get("multi-hop")
     head = None
     if multihop:
@@ -87,6 +93,7 @@ def summarise(report: dict, runs: dict, curves: dict, retention: dict, rerec: st
     summary = {
         "rerec_minus_grpo_multihop": head,
         "rerec_vs_best_baseline": versus,
+        "minus_warm_start": over_warm,
         "false_step_share": {"rerec": false_steps.get(rerec), "grpo": false_steps.get(grpo), "by_method": false_steps},
         "hint_box_rate": {m: seed_mean(runs, m, "hint_boxed") for m in runs},
         "zero_variance_share": zero,
@@ -141,6 +148,7 @@ def main() -> int:
     parser.add_argument("--retention", nargs="*", default=[], metavar="NAME=FOLDER", help="rerec retention folders")
     parser.add_argument("--rerec", default="rerec", help="method name of ReRec's runs")
     parser.add_argument("--grpo", default="grpo", help="method name of plain GRPO's runs")
+    parser.add_argument("--warm_start", default="warm-start", help="method name of the warm start's evaluation")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--title", default="ReRec vs GRPO and the non-LLM baselines (issue 19)")
     parser.add_argument("--overwrite", action="store_true")
@@ -148,13 +156,14 @@ def main() -> int:
     runs = load_runs(args.evals)
     pairs = [(args.rerec, args.grpo)] if {args.rerec, args.grpo} <= set(runs) else []
     pairs += [(args.rerec, b) for b in BASELINES if b in runs and args.rerec in runs]
+    pairs += [(m, args.warm_start) for m in (args.rerec, args.grpo) if {m, args.warm_start} <= set(runs)]
     write_report(args.evals, args.out, METRICS, args.title, args.overwrite, pairs, args.curves)
     report = json.loads((args.out / "report.json").read_text())
     retention = {}
     for item in args.retention:
         name, _, folder = item.partition("=")
         retention[name] = json.loads((Path(folder) / "retention.json").read_text())
-    summary = summarise(report, runs, load_curves(args.curves), retention, args.rerec, args.grpo)
+    summary = summarise(report, runs, load_curves(args.curves), retention, args.rerec, args.grpo, args.warm_start)
     (args.out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     (args.out / "summary.md").write_text(markdown(summary))
     print(markdown(summary))

@@ -8,7 +8,8 @@ too). Then `benchmarks/study.py` writes the report.
 
 Each arm is `rerec train --config cpu-study` plus its own flags (GRPO: every ReRec component off; ablations: one
 off), with its seed, into `<root>/runs/<arm>`; `<root>/test/<arm>` is its `rerec eval` on the whole test split
-at 20 candidates, `<root>/curves/<arm>` its `rerec eval --checkpoints` on `--curve_queries` validation queries.
+at 20 candidates (`<root>/test/warm-start`: the warm start's), `<root>/curves/<arm>` its `rerec eval --checkpoints`
+on `--curve_queries` validation queries.
 A killed queue continues where it stopped: finished steps are skipped and a started run is resumed. Seeds are
 interleaved (GRPO and ReRec seed 0, then seed 1, ...) so an interrupted study still holds paired seeds.
 """
@@ -59,6 +60,14 @@ def retention(model: Path, name: str, root: Path) -> tuple[Path, list[str]]:
     return out / "retention.json", [*command, "--dtype", "bfloat16", "--output_dir", str(out)]
 
 
+def test_eval(model: Path, name: str, args: argparse.Namespace) -> tuple[Path, list[str]]:
+    """`rerec eval` of one model on the whole test split into `<root>/test/<name>`."""
+    out = Path(args.root) / "test" / name
+    command = [sys.executable, "-m", "rerec.cli", "eval", "--model_name_or_path", str(model)]
+    command += ["--prepared", args.prepared, "--split", "test", *EVAL, "--output_dir", str(out)]
+    return out / "metrics.json", command
+
+
 def steps(arm: str, flags: list[str], args: argparse.Namespace) -> list[tuple[Path, list[str]]]:
     """(file that marks the step done, command) for training, the test evaluation and, for seed 0, the curve."""
     root, rerec = Path(args.root), [sys.executable, "-m", "rerec.cli"]
@@ -70,9 +79,7 @@ def steps(arm: str, flags: list[str], args: argparse.Namespace) -> list[tuple[Pa
         train.append("--resume")
     elif run.is_dir() and any(run.iterdir()):  # stopped before its first checkpoint: nothing to resume
         train.append("--overwrite")
-    out = [(run / "final" / "config.json", train)]
-    test = [*rerec, "eval", "--model_name_or_path", str(run / "final"), *data, "--split", "test", *EVAL]
-    out.append((root / "test" / arm / "metrics.json", [*test, "--output_dir", str(root / "test" / arm)]))
+    out = [(run / "final" / "config.json", train), test_eval(run / "final", arm, args)]
     if arm in CURVED:
         curve = [
             *rerec, "eval", "--checkpoints", "--model_name_or_path", str(run), *data, "--split", "val",
@@ -119,7 +126,10 @@ def main() -> int:
     )
     args = parser.parse_args()
     check = Path(args.root) / "curves" / CURVED[0]
-    todo = [retention(Path(args.warm_start) / "final", "warm-start", Path(args.root))] if args.warm_start else []
+    todo = []
+    if args.warm_start:  # the reference every arm starts from: did RL help at all, and did it keep the skills?
+        warm = Path(args.warm_start) / "final"
+        todo += [retention(warm, "warm-start", Path(args.root)), test_eval(warm, "warm-start", args)]
     for arm, flags in arms(args.seeds).items():
         if not args.only or arm in args.only:
             todo += steps(arm, flags, args)

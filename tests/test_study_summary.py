@@ -20,12 +20,13 @@ def test_summary_reads_the_goals_off_the_report(tmp_path, monkeypatch):
         tmp_path / "popularity", {"explicit": [0] * 10, "implicit": [1] * 5 + [0] * 5, "misinformed": [0] * 10}
     )
     scored_eval(tmp_path / "bm25", {"explicit": [1] * 9 + [0], "implicit": [0] * 10, "misinformed": [0] * 10})
+    scored_eval(tmp_path / "warm-start", {"explicit": ten, "implicit": [1] * 5 + [0] * 5, "misinformed": [0] * 10})
     retention = {}
     for name, passed in (("sft", 33), ("rerec", 35)):
         (tmp_path / name).mkdir()
         (tmp_path / name / "retention.json").write_text(json.dumps({"all": {"passed": passed, "n": 72}}))
         retention[name] = f"{name}={tmp_path / name}"
-    evals = [str(tmp_path / n) for n in ("rerec-seed0", "grpo-seed0", "popularity", "bm25")]
+    evals = [str(tmp_path / n) for n in ("rerec-seed0", "grpo-seed0", "popularity", "bm25", "warm-start")]
     argv = ["study.py", "--evals", *evals, "--out", str(tmp_path / "out")]
     argv += ["--retention", retention["sft"].replace("sft=", "warm_start="), retention["rerec"]]
     monkeypatch.setattr(sys, "argv", argv)
@@ -37,12 +38,15 @@ def test_summary_reads_the_goals_off_the_report(tmp_path, monkeypatch):
     assert (
         versus["explicit"]["best_baseline_name"] == "bm25" and versus["implicit"]["best_baseline_name"] == "popularity"
     )
+    over_warm = summary["minus_warm_start"]
+    assert over_warm["rerec"]["multi-hop"]["diff"] == 0.65 and over_warm["grpo"]["implicit"]["diff"] == -0.5
     goals = summary["goals"]
     assert goals["multihop_gap_above_0_and_paper_size"] is False  # no relative size to meet the paper's
     assert goals["beats_best_baseline_every_condition_type"] is False  # explicit: 1.0 vs 0.9 on 10 queries is level
     assert goals["retention_not_below_warm_start"] is True and summary["retention"] == {"warm_start": 33, "rerec": 35}
     assert goals["rollouts_to_grpo_final_at_most_0.6"] is None and goals["zero_variance_ratio_at_most_0.5"] is None
-    assert summary["test_queries"] == 30 and summary["seeds"] == {"rerec": 1, "grpo": 1, "popularity": 1, "bm25": 1}
+    assert summary["test_queries"] == 30 and set(summary["seeds"].values()) == {1}
+    assert list(summary["seeds"]) == ["rerec", "grpo", "popularity", "bm25", "warm-start"]
     assert (tmp_path / "out" / "report.md").is_file() and "| goal | holds |" in (
         tmp_path / "out" / "summary.md"
     ).read_text()
@@ -61,6 +65,7 @@ def test_the_queue_pairs_seeds_and_resumes_a_started_run(tmp_path):
     )
     fresh = study_queue.steps("rerec-seed0", arms["rerec-seed0"], args)
     assert len(fresh) == 4 and "--resume" not in fresh[0][1]  # train, test evaluation, learning curve, retention
+    assert fresh[1][0] == tmp_path / "test" / "rerec-seed0" / "metrics.json" and "test" in fresh[1][1]
     assert "--model_name_or_path" not in fresh[0][1]  # the preset's warm start
     args.warm_start = "runs/sft"
     train = study_queue.steps("rerec-seed0", arms["rerec-seed0"], args)[0][1]
