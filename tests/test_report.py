@@ -30,6 +30,7 @@ def test_seeds_pool_into_mean_and_spread(tmp_path):
         {"mean": 0.4, "std": 0.1414213562, "seeds": 2, "low": None, "high": None}
     )
     assert (tmp_path / "out" / "hit_at_1.png").stat().st_size > 0
+    assert not (tmp_path / "out" / "training.png").exists()  # no training logs, no plot of them
     assert method_of(tmp_path / "rerec-no-raae-seed12") == "rerec-no-raae"
 
 
@@ -54,6 +55,7 @@ def test_training_diagnostics_come_from_the_runs_logs(tmp_path):
     # reward of the first 4 steps: (0.3 + 0.2) / 2; of the last 4: (0.5 + 0.2) / 2; 5 steps of 30 s = 2.5 min
     assert "| grpo | 2 | 5 | 2.5 | 0.250 → 0.350 | 0.250 | – | – | – | – | 40.000 |" in text
     assert "| base |" not in text.split("## training")[1]
+    assert (tmp_path / "out" / "training.png").stat().st_size > 0
 
 
 def scored_eval(folder, hits: dict[str, list[float]]) -> None:

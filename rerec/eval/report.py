@@ -242,13 +242,45 @@ def diagnostics(runs: dict[str, list[dict]]) -> list[str]:
     return [
         "## training",
         "",
-        "Means over each method's runs, read from the runs' `metrics.jsonl` (minutes: the sum of logged step times).",
+        "Means over each method's runs, read from the runs' `metrics.jsonl` (minutes: the sum of logged step times). "
+        "Course over the steps: `training.png`.",
         "",
         header,
         "|---" * (5 + len(DIAGNOSTICS)) + "|",
         *rows,
         "",
     ]
+
+
+def plot_training(runs: dict[str, list[dict]], out: Path, window: int = 8) -> bool:
+    """`training.png`: per trained method (its seeds' logs averaged step by step), the share of tied groups and
+    the training reward against the step, each a moving mean over `window` steps. Whether the curriculum lowers
+    the tied share is a question of its course, not only of its mean. False (no file) when no run has a log."""
+    logs = {m: [log for r in rs if (log := training_log(r["settings"].get("model")))] for m, rs in runs.items()}
+    logs = {m: ls for m, ls in logs.items() if ls}
+    if not logs:
+        return False
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.4))
+    for method, method_logs in logs.items():
+        steps = min(len(log) for log in method_logs)
+        for ax, key in zip(axes, ("frac_reward_zero_std", "reward"), strict=True):
+            per_step = [statistics.fmean(float(log[i].get(key) or 0.0) for log in method_logs) for i in range(steps)]
+            smooth = [statistics.fmean(per_step[max(0, i - window + 1) : i + 1]) for i in range(steps)]
+            ax.plot(range(1, steps + 1), smooth, label=f"{method} ({len(method_logs)})")
+    for ax, label in zip(axes, ("tied groups (share)", "training reward"), strict=True):
+        ax.set_xlabel("step")
+        ax.set_ylabel(f"{label}, mean of last {window} steps")
+        ax.grid(alpha=0.3)
+    axes[0].legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+    return True
 
 
 def _error_bar(cell: Cell) -> tuple[float, float]:
@@ -352,4 +384,5 @@ def write_report(
     )
     for metric, (types, cells) in tables.items():
         plot(metric, types, cells, out / f"{metric.replace('@', '_at_')}.png")
+    plot_training(runs, out / "training.png")
     return out / "report.md"
