@@ -85,24 +85,34 @@ def rollouts_to_reach(points: list[dict], target: float, metric: str = "reward")
     return next((p["rollouts"] for p in points if p.get(metric) is not None and p[metric] >= target), None)
 
 
-def plot_curves(curves: dict[str, list[dict]], out: Path) -> None:
-    """Held-out Hit@1 and reward against rollouts (against steps where a run did not record rollouts), one line
-    per run or method."""
+def plot_panels(series: dict[str, tuple[list, list, list]], xlabel: str, ylabels: tuple[str, str], out: Path) -> None:
+    """Two panels side by side, one line per name in each: `series[name]` is (x, left y, right y)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.4))
-    for name, points in curves.items():
-        by_rollouts = all(p["rollouts"] is not None for p in points)
-        xs = [p["rollouts"] if by_rollouts else p["step"] for p in points]
-        for ax, metric in zip(axes, ("hit@1", "reward"), strict=True):
-            ax.plot(xs, [p[metric] for p in points], marker="o", label=name)
-            ax.set_xlabel("rollouts" if by_rollouts else "step")
-            ax.set_ylabel(f"held-out {metric}")
-            ax.grid(alpha=0.3)
+    for name, (xs, *ys) in series.items():
+        for ax, values in zip(axes, ys, strict=True):
+            ax.plot(xs, values, marker="o" if len(xs) <= 12 else None, label=name)
+    for ax, label in zip(axes, ylabels, strict=True):
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(label)
+        ax.grid(alpha=0.3)
     axes[0].legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(out, dpi=110)
     plt.close(fig)
+
+
+def plot_curves(curves: dict[str, list[dict]], out: Path) -> None:
+    """Held-out Hit@1 and reward against rollouts (against steps where a run did not record rollouts), one line
+    per run or method."""
+    by_rollouts = all(p["rollouts"] is not None for points in curves.values() for p in points)
+    x = "rollouts" if by_rollouts else "step"
+    series = {
+        name: ([p[x] for p in points], [p["hit@1"] for p in points], [p["reward"] for p in points])
+        for name, points in curves.items()
+    }
+    plot_panels(series, x, ("held-out hit@1", "held-out reward"), out)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from rerec.config import QUERY_TYPES
 from rerec.data.atomic import claim_folder
-from rerec.eval.curve import mean_curve, plot_curves, read_curve
+from rerec.eval.curve import mean_curve, plot_curves, plot_panels, read_curve
 from rerec.eval.harness import SCORES, SETTINGS, read_scores
 from rerec.eval.stats import PairedDifference, mean_interval, paired_difference
 from rerec.machine import machine
@@ -260,26 +260,16 @@ def plot_training(runs: dict[str, list[dict]], out: Path, window: int = 8) -> bo
     logs = {m: ls for m, ls in logs.items() if ls}
     if not logs:
         return False
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, 2, figsize=(9, 3.4))
+    series = {}
     for method, method_logs in logs.items():
-        steps = min(len(log) for log in method_logs)
-        for ax, key in zip(axes, ("frac_reward_zero_std", "reward"), strict=True):
-            per_step = [statistics.fmean(float(log[i].get(key) or 0.0) for log in method_logs) for i in range(steps)]
-            smooth = [statistics.fmean(per_step[max(0, i - window + 1) : i + 1]) for i in range(steps)]
-            ax.plot(range(1, steps + 1), smooth, label=f"{method} ({len(method_logs)})")
-    for ax, label in zip(axes, ("tied groups (share)", "training reward"), strict=True):
-        ax.set_xlabel("step")
-        ax.set_ylabel(f"{label}, mean of last {window} steps")
-        ax.grid(alpha=0.3)
-    axes[0].legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(out, dpi=110)
-    plt.close(fig)
+        steps = range(min(len(log) for log in method_logs))
+        smooth = []
+        for key in ("frac_reward_zero_std", "reward"):
+            per_step = [statistics.fmean(float(log[i].get(key) or 0.0) for log in method_logs) for i in steps]
+            smooth.append([statistics.fmean(per_step[max(0, i - window + 1) : i + 1]) for i in steps])
+        series[f"{method} ({len(method_logs)})"] = ([i + 1 for i in steps], *smooth)
+    labels = (f"tied groups (share), mean of last {window} steps", f"training reward, mean of last {window} steps")
+    plot_panels(series, "step", labels, out)
     return True
 
 
