@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -59,6 +60,8 @@ def test_sigkill_then_resume_finishes_the_planned_steps(prepared, tmp_path):
     final = Path(last_complete_checkpoint(out, required=REQUIRED))
     state = json.loads((final / "trainer_state.json").read_text())
     assert state["global_step"] == 3 and final.name == "checkpoint-3"
+    steps = Counter(json.loads(line)["step"] for line in (out / "rollouts.jsonl").read_text().splitlines())
+    assert sorted(steps) == [1, 2, 3] and len(set(steps.values())) == 1  # the killed step's rollouts trimmed
     assert (out / "final" / "model.safetensors").is_file()
     from transformers import AutoModelForCausalLM
 

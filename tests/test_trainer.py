@@ -61,6 +61,12 @@ def test_two_steps_for_every_combination(prepared, tokenizer, tmp_path, qas, pas
     assert [e["samples"] for e in lines if "reward" in e] == [3, 6]  # completions (rollouts) consumed so far
     if curriculum:
         assert trainer.tracker.counts()["seen"] > 0
+    rollouts = [json.loads(line) for line in (tmp_path / "out" / "rollouts.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in rollouts] == [1, 1, 1, 2, 2, 2]  # 3 rollouts a step
+    names = {"format_reward", "ndcg_reward", "length_reward"}
+    names |= {name for name, on in (("qas_reward", qas), ("pas_reward", pas)) if on}
+    assert all(set(r["rewards"]) == names and isinstance(r["completion"], str) for r in rollouts)
+    assert all((r["penalised"] is None) != raae for r in rollouts)  # the steps RAAE penalised, when it runs
 
 
 def test_sft_warm_start_two_steps(prepared, tokenizer, tmp_path):
@@ -130,7 +136,8 @@ def test_raae_norms_on_a_group_with_one_wrong_answer(prepared, tokenizer, tmp_pa
     rewards = torch.tensor([0.06, 1.07, 1.07])
     scalar = (rewards - rewards.mean()) / (rewards.std() + 1e-4)
     output = {"completion_ids": completion_ids, "completion_mask": mask, "advantages": scalar}
-    adv = trainer._token_advantages([row] * 3, output, rewards)
+    adv, penalised = trainer._token_advantages([row] * 3, output, rewards)
+    assert penalised == [[f"Step 1: {wrong} fits."], [], []]
     step = len(tokenizer(f"Step 1: {wrong} fits.", add_special_tokens=False)["input_ids"])
     first, box = adv[0, : step - 2], adv[0, step + 1 : len(ids[0])]  # inside the wrong step / the box
     if norm == "token":  # over the group's tokens: the penalised step is the lowest, and everything is bounded

@@ -89,6 +89,9 @@ class ReRecConfig(AutoReportTo, GRPOConfig):
         accuracy signal. Costs the refills' rollouts; needs each process's generation batch to hold whole groups.
     dynamic_sampling_rounds (`int`, *optional*, defaults to `2`):
         Refill rounds per generation batch at most; groups still tied after them are trained as GRPO would.
+    log_rollouts (`bool`, *optional*, defaults to `True`):
+        Write every rollout (query, text, each reward, TRL's advantage, the steps RAAE penalised) to
+        `<output_dir>/rollouts.jsonl`: which steps RAAE moved and which queries tied, not only how many.
     shared_prefix_loss (`bool`, *optional*, defaults to `False`):
         Score each distinct prompt once per micro-batch in the log-prob and loss forwards (`rerec.training.
         shared_prefix`), not once per rollout: the same numbers, a fraction of the tokens when prompts are long.
@@ -128,6 +131,7 @@ class ReRecConfig(AutoReportTo, GRPOConfig):
         default=False, metadata={"help": "Replace groups tied on accuracy by fresh groups that disagree (DAPO)."}
     )
     dynamic_sampling_rounds: int = field(default=2, metadata={"help": "Refill rounds per generation batch, at most."})
+    log_rollouts: bool = field(default=True, metadata={"help": "Write every rollout to rollouts.jsonl."})
     shared_prefix_loss: bool = field(
         default=False, metadata={"help": "Encode each distinct prompt once in log-prob forwards."}
     )

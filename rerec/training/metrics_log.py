@@ -10,6 +10,7 @@ from transformers import TrainerCallback
 from transformers.integrations import is_tensorboard_available, is_trackio_available
 
 METRICS_FILE = "metrics.jsonl"
+ROLLOUTS_FILE = "rollouts.jsonl"  # `rerec.training.rollout_log`
 
 
 def available_trackers() -> list[str]:
@@ -20,16 +21,19 @@ def available_trackers() -> list[str]:
 
 class JsonlMetrics(TrainerCallback):
     """One JSON object per logging step in `<output_dir>/metrics.jsonl` — greppable, plottable, and kept through
-    a resume: lines past the checkpoint a run resumes from are dropped so the file never holds a step twice.
+    a resume: lines past the checkpoint a run resumes from are dropped, here and in `rollouts.jsonl`, so neither
+    file ever holds a step twice.
     Each line also says how many training rows the run has consumed (`samples`: GRPO's completions, i.e.
     rollouts; SFT's examples), the x-axis of learning curves."""
 
     def on_train_begin(self, args, state, control, **kwargs):
-        path = Path(args.output_dir) / METRICS_FILE
-        if not state.is_world_process_zero or not path.is_file():
+        if not state.is_world_process_zero:
             return
-        kept = [line for line in path.read_text().splitlines() if json.loads(line)["step"] <= state.global_step]
-        path.write_text("".join(f"{line}\n" for line in kept))
+        for path in (Path(args.output_dir) / METRICS_FILE, Path(args.output_dir) / ROLLOUTS_FILE):
+            if path.is_file():
+                lines = path.read_text().splitlines()
+                kept = [line for line in lines if json.loads(line)["step"] <= state.global_step]
+                path.write_text("".join(f"{line}\n" for line in kept))
 
     def on_log(self, args, state, control, logs=None, **kwargs):
         if not state.is_world_process_zero or not logs:

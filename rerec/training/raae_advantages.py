@@ -23,18 +23,21 @@ from rerec.training.raae import (
 class RAAEAdvantages:
     """Needs the trainer's `reader`, `graph`, `catalog` and `facts` (whether prompts show graph facts)."""
 
-    def _token_advantages(self, inputs, output: dict, rewards: torch.Tensor) -> torch.Tensor:
+    def _token_advantages(self, inputs, output: dict, rewards: torch.Tensor) -> tuple[torch.Tensor, list[list[str]]]:
         """(B, T) advantages of this process's completions: TRL's per completion, shifted on the tokens of the
-        incorrect steps of each answer; `rewards` are the total rewards of all processes."""
+        incorrect steps of each answer; `rewards` are the total rewards of all processes. Also the text of each
+        completion's penalised steps, for the rollout log."""
         args = self.args
         local = slice(self.accelerator.process_index * len(inputs), (self.accelerator.process_index + 1) * len(inputs))
         ids, mask, reward = output["completion_ids"], output["completion_mask"], rewards[local]
         texts = self.processing_class.batch_decode(ids, skip_special_tokens=True)
         hits: list[list[bool] | None] = []  # per local completion: its penalised tokens (None: none)
+        penalised: list[list[str]] = []  # per local completion: its penalised steps
         bad_segments = all_segments = mismatched = 0
         verifiers: dict[int, StepVerifier] = {}  # a query's G rollouts share one
         for i, (row, text) in enumerate(zip(inputs, texts, strict=True)):
             hits.append(None)
+            penalised.append([])
             if torch.isnan(reward[i]):
                 continue
             titles = row_titles(row)
@@ -49,6 +52,7 @@ class RAAEAdvantages:
                 false_steps=args.raae_verifier, spare_verified=args.raae_target == "unverified",
             )  # fmt: skip
             bad_segments, all_segments = bad_segments + len(bad), all_segments + total
+            penalised[i] = [step.text for step in bad]
             if not bad:
                 continue
             offsets, complete = completion_offsets(self.processing_class, ids[i].tolist(), text)
@@ -77,4 +81,4 @@ class RAAEAdvantages:
         metrics["raae/penalized_segment_share"].append(bad_segments / max(1, all_segments))
         metrics["raae/penalized_token_share"].append(sum(sum(h) for h in hits if h) / max(1, int(mask.sum())))
         metrics["raae/offset_mismatch"].append(mismatched / max(1, len(inputs)))
-        return advantages
+        return advantages, penalised

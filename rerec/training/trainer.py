@@ -10,6 +10,7 @@ The seams on TRL, and who takes them:
 - `_generate_single_turn`: `SharedPrefillRollouts` (each prompt encoded once for its G copies);
 - `_get_per_token_logps_and_entropies`: `SharedPrefixLoss` (the same, in the log-prob and loss forwards);
 - `_generate`, `training_step`: `StepTiming` (generation / scoring / log-probs / update per step).
+Every rollout, its rewards and its penalised steps go to `rollouts.jsonl` (`RolloutLog`).
 Checkpoints are Transformers' own, staged and renamed by `AtomicCheckpoints`.
 """
 
@@ -26,6 +27,7 @@ from rerec.training.dynamic_sampling import DynamicSampling, tied_groups
 from rerec.training.metrics_log import JsonlMetrics
 from rerec.training.online_curriculum import OnlineCurriculum
 from rerec.training.raae_advantages import RAAEAdvantages
+from rerec.training.rollout_log import RolloutLog
 from rerec.training.rollouts import SharedPrefillRollouts
 from rerec.training.shared_prefix import SharedPrefixLoss
 from rerec.training.timing import StepTiming
@@ -36,6 +38,7 @@ class ReRecTrainer(
     AtomicCheckpoints,
     DynamicSampling,
     RAAEAdvantages,
+    RolloutLog,
     SharedPrefixLoss,
     SharedPrefillRollouts,
     StepTiming,
@@ -80,8 +83,12 @@ class ReRecTrainer(
         if self.tracker is not None:
             signal = accuracy if self.args.curriculum_signal == "accuracy" else rewards
             self._update_curriculum(inputs, signal, rewards)
-        if self.args.raae:
-            output["advantages"] = self._token_advantages(inputs, output, rewards)
+        token_advantages, penalised = (
+            self._token_advantages(inputs, output, rewards) if self.args.raae else (None, None)
+        )
+        self._log_rollouts(inputs, output, per_func, penalised)  # with TRL's scalar advantages, before RAAE's
+        if token_advantages is not None:
+            output["advantages"] = token_advantages
         return output
 
     def _accuracy_rewards(self, per_func: torch.Tensor) -> torch.Tensor:

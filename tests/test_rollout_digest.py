@@ -1,0 +1,42 @@
+"""`benchmarks/rollout_digest.py`: tied groups, unserved queries and RAAE's penalised steps from a hand-made log."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "benchmarks"))
+import rollout_digest  # noqa: E402
+
+
+def rollout(step: int, query: str, kind: str, accuracy: float, penalised: list[str] | None) -> dict:
+    return {"step": step, "query": query, "type": kind, "completion": "...", "advantage": 0.0,
+            "rewards": {"format_reward": 1.0, "ndcg_reward": accuracy}, "penalised": penalised}  # fmt: skip
+
+
+def test_digest_counts_ties_unserved_queries_and_penalties(tmp_path):
+    run = tmp_path / "run"
+    run.mkdir()
+    records = [
+        rollout(1, "explicit-1", "explicit", 1.0, []), rollout(1, "explicit-1", "explicit", 0.0, ["Step 1: X."]),
+        rollout(1, "implicit-2", "implicit", 0.0, ["Step 2: Y."]), rollout(1, "implicit-2", "implicit", 0.0, []),
+        rollout(2, "implicit-2", "implicit", -0.5, []), rollout(2, "implicit-2", "implicit", -0.5, []),
+    ]  # fmt: skip
+    (run / "rollouts.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    (run / "queries.txt").write_text("explicit-1\nimplicit-2\ninterest-3\n")
+    d = rollout_digest.digest(run)
+    assert (d["steps"], d["rollouts"], d["groups"], d["tied_share"]) == (2, 6, 3, 2 / 3)
+    assert d["by_type"]["implicit"] == {"groups": 2, "tied_share": 1.0, "mean_accuracy_reward": -0.25}
+    assert d["never_served"] == ["interest-3"] and d["always_tied"] == ["implicit-2"] and d["served_once"] == 1
+    raae = d["raae"]
+    assert raae["penalised_steps"] == 2 and raae["answers_with_a_penalty"] == 2 / 6
+    assert raae["right_answers_with_a_penalty"] == 0.0 and len(raae["examples"]) == 2
+    assert "| implicit | 2 | 1.00 | -0.250 |" in rollout_digest.markdown([d])
+
+
+def test_a_run_without_a_rollout_log_is_a_clear_error(tmp_path):
+    with pytest.raises(ValueError, match="no rollouts.jsonl"):
+        rollout_digest.digest(tmp_path)
