@@ -42,7 +42,7 @@ def tied_share(runs: dict, method: str, key: str = "frac_reward_zero_std") -> fl
     trained batch (`dynamic_sampling/tied_share`), since refilled groups never train."""
     shares = []
     for run in runs.get(method, []):
-        log = training_log(run["settings"].get("model"))
+        log = training_log(run)
         refilled = "dynamic_sampling/tied_share"
         name = refilled if key == "frac_reward_zero_std" and log and refilled in log[0] else key
         if log and name in log[0]:

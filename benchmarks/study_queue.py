@@ -1,33 +1,51 @@
-"""Run the study's arms (issue 19) one after another, resumably: train, evaluate on the test split, and for the
-first seed of ReRec and GRPO a learning curve on a validation slice and the retention probes (of the warm start
-too). Then `benchmarks/study.py` writes the report.
+"""Run the study (issue 19) one step after another, resumably: the warm start, then each arm's training, its
+evaluation on the test split and, for the first seed of GRPO and ReRec, a learning curve on a validation slice and
+the retention probes. Then `benchmarks/study.py` writes the report.
 
     python benchmarks/study_queue.py --root runs/study            # everything still missing, in order
-    python benchmarks/study_queue.py --root runs/study --warm_start runs/sft20-2560   # from another warm start
     python benchmarks/study_queue.py --root runs/study --only grpo-seed0 rerec-seed0 --dry_run
 
-Each arm is `rerec train --config cpu-study` plus its own flags (GRPO: every ReRec component off; ablations: one
-off), with its seed, into `<root>/runs/<arm>`; `<root>/test/<arm>` is its `rerec eval` on the whole test split
-at 20 candidates (`<root>/test/warm-start`: the warm start's), `<root>/curves/<arm>` its `rerec eval --checkpoints`
-on `--curve_queries` validation queries.
-A killed queue continues where it stopped: finished steps are skipped and a started run is resumed. Seeds are
-interleaved (GRPO and ReRec seed 0, then seed 1, ...) so an interrupted study still holds paired seeds.
+The warm start is `rerec sft --config cpu-study-sft` into `--warm_start` (default `<root>/warm-start`). Its own
+evaluations: `<root>/val/warm-start` (the warm-start curve's 200 validation queries, the learning-rate check's
+reference), `<root>/test/warm-start` and `<root>/retention/warm-start`. Each arm is `rerec train --config
+cpu-study` plus its own flags (GRPO: every ReRec component off; ablations: one off), with its seed, into
+`<root>/runs/<arm>`; `<root>/test/<arm>` is its `rerec eval` on the whole test split at 20 candidates,
+`<root>/curves/<arm>` its `rerec eval --checkpoints` on `--curve_queries` validation queries.
+
+- **Resumable.** A killed queue continues where it stopped: finished steps are skipped, a started run resumes.
+- **Kept.** Each finished step's small outputs (metrics, per-query scores, predictions, training and rollout
+  logs, plots, the command in `queue.json`; never weights) are copied into `--keep` (tracked by git). A lost
+  machine then costs only the arm in progress: an arm whose every step is kept is not run again. The warm start's
+  weights cannot be kept, so a new machine trains it again before the next arm.
+- **One precision.** Every step trains and evaluates in fp32: bf16 is native on some of the boxes here and
+  emulated on others (where rerec falls back to fp32), and the arms must not differ by the box they ran on.
+  Greedy bf16 decoding also flipped answers between runs of the same model (docs/study.md).
+- **Paired seeds first.** GRPO and ReRec seed 0, then seed 1, ...: an interrupted study still holds pairs.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import subprocess
 import sys
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
+from rerec.eval.report import TRAINING_COPY
+
 GRPO = ["--qas", "false", "--pas", "false", "--raae", "false", "--curriculum", "false"]
+FP32 = ["--bf16", "false"]  # training; evaluation loads the weights in float32 (EVAL)
 # The prompt as in training: 20 candidates, 30 facts by entity, the first hop's facts first.
 EVAL = [
     "--max_candidates", "20", "--max_facts", "30", "--facts_by", "entity", "--facts_order", "hops",
-    "--dtype", "bfloat16", "--batch_size", "16", "--max_new_tokens", "128",
+    "--dtype", "float32", "--batch_size", "16", "--max_new_tokens", "128",
 ]  # fmt: skip
+# The warm-start curve's validation slice (reports/warm-start-curve): 50 queries of each type.
+WARM_START_VAL = ["--split", "val", "--max_queries", "200", "--query_types", "explicit", "implicit", "misinformed",
+                  "interest"]  # fmt: skip
 # the paper's rules where the cpu-study preset uses rerec's variants
 PAPER_RULES = "--raae_norm scalar --raae_verifier false --raae_target mentions --curriculum_order easy_first".split()
 ABLATIONS = {
@@ -39,8 +57,28 @@ ABLATIONS = {
     "grpo-ds": [*GRPO, "--dynamic_sampling", "true"],
 }
 
-
 CURVED = ("grpo-seed0", "rerec-seed0")  # the arms with a learning curve and a retention check
+KEPT = "queue.json"  # in a kept folder: the command that wrote it and when it finished
+KEEP_SUFFIXES = (".json", ".jsonl", ".md", ".png", ".txt", ".yaml")
+KEEP_MAX_BYTES = 8 << 20
+
+
+@dataclass
+class Step:
+    """One command of the queue. It is done when `folder / marker` exists; `kept_as` is its folder under `--keep`.
+    A training run (`shallow`) keeps its top-level logs, not its checkpoints; `training_log` is copied beside a
+    kept evaluation as `training.jsonl`."""
+
+    command: list[str]
+    folder: Path
+    marker: str
+    kept_as: str
+    shallow: bool = False
+    training_log: Path | None = None
+
+    @property
+    def done(self) -> Path:
+        return self.folder / self.marker
 
 
 def arms(seeds: int) -> dict[str, list[str]]:
@@ -53,42 +91,93 @@ def arms(seeds: int) -> dict[str, list[str]]:
     return out | ABLATIONS
 
 
-def retention(model: Path, name: str, root: Path) -> tuple[Path, list[str]]:
+def rerec(*args: str) -> list[str]:
+    return [sys.executable, "-m", "rerec.cli", *args]
+
+
+def evaluation(model: Path, kept_as: str, args: argparse.Namespace, split: list[str], **extra) -> Step:
+    """`rerec eval` of one model into `<root>/<kept_as>`."""
+    out = Path(args.root) / kept_as
+    command = rerec("eval", "--model_name_or_path", str(model), "--prepared", args.prepared, *split, *EVAL)
+    return Step([*command, "--output_dir", str(out)], out, "metrics.json", kept_as, **extra)
+
+
+def retention(model: Path, name: str, args: argparse.Namespace) -> Step:
     """`rerec retention` of one model into `<root>/retention/<name>`: are the general skills kept?"""
-    out = root / "retention" / name
-    command = [sys.executable, "-m", "rerec.cli", "retention", "--model_name_or_path", str(model)]
-    return out / "retention.json", [*command, "--dtype", "bfloat16", "--output_dir", str(out)]
+    out = Path(args.root) / "retention" / name
+    command = rerec("retention", "--model_name_or_path", str(model), "--dtype", "float32", "--output_dir", str(out))
+    return Step(command, out, "retention.json", f"retention/{name}")
 
 
-def test_eval(model: Path, name: str, args: argparse.Namespace) -> tuple[Path, list[str]]:
-    """`rerec eval` of one model on the whole test split into `<root>/test/<name>`."""
-    out = Path(args.root) / "test" / name
-    command = [sys.executable, "-m", "rerec.cli", "eval", "--model_name_or_path", str(model)]
-    command += ["--prepared", args.prepared, "--split", "test", *EVAL, "--output_dir", str(out)]
-    return out / "metrics.json", command
-
-
-def steps(arm: str, flags: list[str], args: argparse.Namespace) -> list[tuple[Path, list[str]]]:
-    """(file that marks the step done, command) for training, the test evaluation and, for seed 0, the curve."""
-    root, rerec = Path(args.root), [sys.executable, "-m", "rerec.cli"]
-    run, data = root / "runs" / arm, ["--prepared", args.prepared]
-    train = [*rerec, "train", "--config", args.config, *data, "--output_dir", str(run), *flags]
-    if args.warm_start:
-        train += ["--model_name_or_path", str(Path(args.warm_start) / "final"), "--exclude_queries", args.warm_start]
+def resumed(run: Path) -> list[str]:
+    """The flag that continues a started run, or starts over one stopped before its first checkpoint."""
     if any(run.glob("checkpoint-*")):
-        train.append("--resume")
-    elif run.is_dir() and any(run.iterdir()):  # stopped before its first checkpoint: nothing to resume
-        train.append("--overwrite")
-    out = [(run / "final" / "config.json", train), test_eval(run / "final", arm, args)]
+        return ["--resume"]
+    return ["--overwrite"] if run.is_dir() and any(run.iterdir()) else []
+
+
+def warm_start(args: argparse.Namespace) -> list[Step]:
+    """The warm start's training, then its validation and test evaluations and its retention."""
+    run = Path(args.warm_start)
+    train = rerec("sft", "--config", args.sft_config, "--prepared", args.prepared, "--output_dir", str(run), *FP32)
+    final = run / "final"
+    return [
+        Step([*train, *resumed(run)], run, "final/config.json", "warm-start", shallow=True),
+        evaluation(final, "val/warm-start", args, WARM_START_VAL),
+        evaluation(final, "test/warm-start", args, ["--split", "test"]),
+        retention(final, "warm-start", args),
+    ]
+
+
+def steps(arm: str, flags: list[str], args: argparse.Namespace) -> list[Step]:
+    """Training, the test evaluation and, for seed 0, the learning curve and retention of one arm."""
+    root, data = Path(args.root), ["--prepared", args.prepared]
+    run = root / "runs" / arm
+    warm = Path(args.warm_start)
+    train = rerec("train", "--config", args.config, *data, "--output_dir", str(run), *FP32, *flags)
+    train += ["--model_name_or_path", str(warm / "final"), "--exclude_queries", str(warm), *resumed(run)]
+    out = [
+        Step(train, run, "final/config.json", f"runs/{arm}", shallow=True),
+        evaluation(run / "final", f"test/{arm}", args, ["--split", "test"], training_log=run / "metrics.jsonl"),
+    ]
     if arm in CURVED:
-        curve = [
-            *rerec, "eval", "--checkpoints", "--model_name_or_path", str(run), *data, "--split", "val",
-            "--max_queries", str(args.curve_queries), "--query_types", "explicit", "implicit", "misinformed",
-            "interest", *EVAL, "--output_dir", str(root / "curves" / arm),
-        ]  # fmt: skip
-        out.append((root / "curves" / arm / "curve.json", curve))
-        out.append(retention(run / "final", arm, root))
+        slice_ = ["--split", "val", "--max_queries", str(args.curve_queries), "--query_types", "explicit", "implicit",
+                  "misinformed", "interest"]  # fmt: skip
+        curve = rerec("eval", "--checkpoints", "--model_name_or_path", str(run), *data, *slice_, *EVAL)
+        folder = root / "curves" / arm
+        out += [Step([*curve, "--output_dir", str(folder)], folder, "curve.json", f"curves/{arm}"),
+                retention(run / "final", arm, args)]  # fmt: skip
     return out
+
+
+def is_kept(step: Step, keep: Path) -> bool:
+    return (keep / step.kept_as / KEPT).is_file()
+
+
+def to_run(step: Step, keep: Path) -> bool:
+    """Not done on this machine, and not kept either, unless it is a training run: a kept run's logs are no
+    weights, so a unit that still has a step to run trains again."""
+    return not step.done.exists() and (step.shallow or not is_kept(step, keep))
+
+
+def keep_step(step: Step, keep: Path) -> None:
+    """Copy a finished step's small outputs into `keep / step.kept_as`, then mark it kept."""
+    target = keep / step.kept_as
+    files = step.folder.glob("*") if step.shallow else step.folder.rglob("*")
+    for path in sorted(files):
+        if path.is_file() and path.suffix in KEEP_SUFFIXES and path.stat().st_size <= KEEP_MAX_BYTES:
+            (target / path.relative_to(step.folder)).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, target / path.relative_to(step.folder))
+    if step.training_log and step.training_log.is_file():
+        shutil.copy2(step.training_log, target / TRAINING_COPY)
+    stamp = {"command": step.command, "finished": time.strftime("%Y-%m-%d %H:%M:%S %Z")}
+    (target / KEPT).write_text(json.dumps(stamp, indent=2) + "\n")
+
+
+def located(kept_as: str, args: argparse.Namespace) -> Path:
+    """A step's folder on this machine, else its kept copy."""
+    here = Path(args.root) / kept_as
+    return here if here.is_dir() else Path(args.keep) / kept_as
 
 
 def fell(curve: Path, warm_start_val: Path) -> dict:
@@ -106,47 +195,56 @@ def fell(curve: Path, warm_start_val: Path) -> dict:
             "p_value": d.p_value, "fell": d.high < 0 and d.p_value < ALPHA}  # fmt: skip
 
 
+def plan(args: argparse.Namespace) -> list[tuple[str, list[Step]]]:
+    """(unit, its steps not yet kept) in run order; units whose every step is kept are left out. The warm start's
+    training comes first whenever a step still to run starts from its weights."""
+    keep = Path(args.keep)
+    units = [("warm-start", warm_start(args))]
+    units += [(arm, steps(arm, flags, args)) for arm, flags in arms(args.seeds).items()]
+    units = [(n, s) for n, s in units if (not args.only or n in args.only) and not all(is_kept(x, keep) for x in s)]
+    sft = warm_start(args)[0]
+    start = str(sft.folder / "final")
+    needed = any(start in step.command for _, unit in units for step in unit if to_run(step, keep))
+    if needed and not any(sft in unit for _, unit in units):
+        units.insert(0, ("warm-start", [sft]))
+    return units
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--root", default="runs/study")
     parser.add_argument("--prepared", default="runs/ml100k")
     parser.add_argument("--config", default="cpu-study", help="the preset every arm starts from")
-    parser.add_argument(
-        "--warm_start",
-        help="the `rerec sft` run every arm starts from and whose queries it leaves out (default: the preset's)",
-    )
+    parser.add_argument("--sft_config", default="cpu-study-sft", help="the warm start's preset")
+    parser.add_argument("--warm_start", help="the warm start's `rerec sft` folder (default: <root>/warm-start)")
+    parser.add_argument("--keep", default="reports/study-runs", help="where finished steps' small outputs go")
     parser.add_argument("--seeds", type=int, default=3, help="seeds of GRPO and of ReRec")
     parser.add_argument("--curve_queries", type=int, default=100, help="validation queries per checkpoint")
-    parser.add_argument("--only", nargs="+", help="these arms only")
+    parser.add_argument("--only", nargs="+", help="these units only (warm-start, arm names)")
     parser.add_argument("--dry_run", action="store_true", help="print the commands still to run")
     parser.add_argument(
-        "--warm_start_val",
-        type=Path,
-        help="the warm start's `rerec eval` on validation: the queue stops if GRPO's seed-0 curve ends below it",
+        "--skip_lr_check", action="store_true", help="go on although GRPO's seed-0 curve fell below the warm start"
     )
     args = parser.parse_args()
-    check = Path(args.root) / "curves" / CURVED[0]
-    todo = []
-    if args.warm_start:  # the reference every arm starts from: did RL help at all, and did it keep the skills?
-        warm = Path(args.warm_start) / "final"
-        todo += [retention(warm, "warm-start", Path(args.root)), test_eval(warm, "warm-start", args)]
-    for arm, flags in arms(args.seeds).items():
-        if not args.only or arm in args.only:
-            todo += steps(arm, flags, args)
-    for done, command in todo:
-        if not done.exists():
-            print(" ".join(command), flush=True)
+    args.warm_start = args.warm_start or str(Path(args.root) / "warm-start")
+    keep = Path(args.keep)
+    for unit, unit_steps in plan(args):
+        for step in unit_steps:
+            if not to_run(step, keep):
+                continue
+            print(" ".join(step.command), flush=True)
             if args.dry_run:
                 continue
-            if subprocess.run(command).returncode != 0:
+            if subprocess.run(step.command).returncode != 0:
                 print("the queue stopped at the step above", file=sys.stderr)
                 return 1
-        if args.warm_start_val and done == check / "curve.json":
-            verdict = fell(check, args.warm_start_val)
-            (Path(args.root) / "lr_check.json").write_text(json.dumps(verdict, indent=2) + "\n")
+            keep_step(step, keep)
+        if unit == CURVED[0] and not args.dry_run and not args.skip_lr_check:
+            verdict = fell(located(f"curves/{unit}", args), located("val/warm-start", args))
+            (keep / "lr_check.json").write_text(json.dumps(verdict, indent=2) + "\n")
             if verdict["fell"]:
                 print(f"GRPO's validation Hit@1 fell from the warm start's: {verdict}; revisit the learning "
-                      "rate, or run again without --warm_start_val to go on", file=sys.stderr)  # fmt: skip
+                      "rate, or go on with --skip_lr_check", file=sys.stderr)  # fmt: skip
                 return 1
     return 0
 

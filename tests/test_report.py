@@ -7,7 +7,7 @@ import json
 import pytest
 
 from rerec.eval.harness import SCORES, SETTINGS
-from rerec.eval.report import method_of, write_report
+from rerec.eval.report import TRAINING_COPY, method_of, write_report
 
 
 def fake_eval(folder, hit_explicit: float, hit_all: float) -> None:
@@ -46,8 +46,12 @@ def test_training_diagnostics_come_from_the_runs_logs(tmp_path):
         run.mkdir()
         steps = [{"step": i + 1, "reward": r, "step_time": 30.0, "frac_reward_zero_std": 0.5 * seed,
                   "completions/mean_length": 40.0} for i, r in enumerate(rewards)]  # fmt: skip
-        (run / "metrics.jsonl").write_text("\n".join(json.dumps(s) for s in [{"step": 0}, *steps]) + "\n")
+        log = "\n".join(json.dumps(s) for s in [{"step": 0}, *steps]) + "\n"
         fake_eval(tmp_path / f"grpo-seed{seed}", 0.2, 0.3)
+        if seed == 0:
+            (run / "metrics.jsonl").write_text(log)
+        else:  # an evaluation kept away from its run (study_queue.py) carries the run's log
+            (tmp_path / f"grpo-seed{seed}" / TRAINING_COPY).write_text(log)
         (tmp_path / f"grpo-seed{seed}" / SETTINGS).write_text(json.dumps({"model": str(run / "final")}))
     fake_eval(tmp_path / "base", 0.1, 0.1)
     folders = [tmp_path / "grpo-seed0", tmp_path / "grpo-seed1", tmp_path / "base"]

@@ -52,30 +52,75 @@ def test_summary_reads_the_goals_off_the_report(tmp_path, monkeypatch):
     ).read_text()
 
 
-def test_the_queue_pairs_seeds_and_resumes_a_started_run(tmp_path):
+def queue_args(tmp_path, **extra):
     import argparse
 
+    q = tmp_path / "q"
+    args = argparse.Namespace(root=str(q), prepared="runs/ml100k", config="cpu-study", sft_config="cpu-study-sft",
+                              warm_start=str(q / "warm-start"), keep=str(tmp_path / "kept"), seeds=2,
+                              curve_queries=100, only=None)  # fmt: skip
+    for key, value in extra.items():
+        setattr(args, key, value)
+    return args
+
+
+def test_the_queue_pairs_seeds_and_resumes_a_started_run(tmp_path):
     import study_queue
 
     arms = study_queue.arms(2)
     assert list(arms)[:4] == ["grpo-seed0", "rerec-seed0", "grpo-seed1", "rerec-seed1"]  # then the ablations
     assert arms["grpo-seed1"][-2:] == ["--seed", "1"] and "--raae" in arms["grpo-ds"]
-    args = argparse.Namespace(
-        root=str(tmp_path), prepared="runs/ml100k", config="cpu-study", curve_queries=100, warm_start=None
-    )
+    args = queue_args(tmp_path)
+    run = tmp_path / "q" / "runs" / "rerec-seed0"
     fresh = study_queue.steps("rerec-seed0", arms["rerec-seed0"], args)
-    assert len(fresh) == 4 and "--resume" not in fresh[0][1]  # train, test evaluation, learning curve, retention
-    assert fresh[1][0] == tmp_path / "test" / "rerec-seed0" / "metrics.json" and "test" in fresh[1][1]
-    assert "--model_name_or_path" not in fresh[0][1]  # the preset's warm start
-    args.warm_start = "runs/sft"
-    train = study_queue.steps("rerec-seed0", arms["rerec-seed0"], args)[0][1]
-    assert train[-4:] == ["--model_name_or_path", str(Path("runs/sft/final")), "--exclude_queries", "runs/sft"]
-    (tmp_path / "runs" / "rerec-seed0").mkdir(parents=True)
-    (tmp_path / "runs" / "rerec-seed0" / "metrics.jsonl").write_text("")  # stopped before its first checkpoint
-    assert "--overwrite" in study_queue.steps("rerec-seed0", arms["rerec-seed0"], args)[0][1]
-    (tmp_path / "runs" / "rerec-seed0" / "checkpoint-8").mkdir()
-    assert "--resume" in study_queue.steps("rerec-seed0", arms["rerec-seed0"], args)[0][1]
+    assert len(fresh) == 4 and "--resume" not in fresh[0].command  # train, test evaluation, learning curve, retention
+    assert fresh[1].done == tmp_path / "q" / "test" / "rerec-seed0" / "metrics.json" and "test" in fresh[1].command
+    assert fresh[1].training_log == run / "metrics.jsonl"
+    train = fresh[0].command
+    assert train[train.index("--model_name_or_path") + 1] == str(tmp_path / "q" / "warm-start" / "final")
+    assert train[train.index("--bf16") + 1] == "false" and "float32" in fresh[1].command  # one precision everywhere
+    run.mkdir(parents=True)
+    (run / "metrics.jsonl").write_text("")  # stopped before its first checkpoint
+    assert "--overwrite" in study_queue.steps("rerec-seed0", arms["rerec-seed0"], args)[0].command
+    (run / "checkpoint-8").mkdir()
+    assert "--resume" in study_queue.steps("rerec-seed0", arms["rerec-seed0"], args)[0].command
     assert len(study_queue.steps("rerec-no-pas", arms["rerec-no-pas"], args)) == 2  # no curve for an ablation
+
+
+def finish(step, files: dict[str, str]) -> None:
+    """What a step would have written: its marker and `files` (relative path -> text)."""
+    for name, text in {step.marker: "{}", **files}.items():
+        (step.folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (step.folder / name).write_text(text)
+
+
+def test_kept_steps_survive_a_lost_machine(tmp_path):
+    import shutil
+
+    import study_queue
+
+    args = queue_args(tmp_path, only=["warm-start", "grpo-seed1"])
+    keep = tmp_path / "kept"
+    names = lambda: [(unit, [s.kept_as for s in steps]) for unit, steps in study_queue.plan(args)]  # noqa: E731
+    assert names() == [("warm-start", ["warm-start", "val/warm-start", "test/warm-start", "retention/warm-start"]),
+                       ("grpo-seed1", ["runs/grpo-seed1", "test/grpo-seed1"])]  # fmt: skip
+    for _, steps in study_queue.plan(args):
+        for step in steps:
+            finish(step, {"metrics.jsonl": '{"reward": 0.5}\n', "checkpoint-8/model.safetensors": "weights",
+                          "checkpoint-8/trainer_state.json": "{}", "predictions.jsonl": "{}\n"})  # fmt: skip
+            study_queue.keep_step(step, keep)
+    kept_run, kept_test = keep / "runs" / "grpo-seed1", keep / "test" / "grpo-seed1"
+    assert (kept_run / "metrics.jsonl").is_file() and not (kept_run / "checkpoint-8").exists()  # logs, no weights
+    assert (kept_test / "predictions.jsonl").is_file() and (kept_test / "training.jsonl").is_file()
+    assert "train" in json.loads((kept_run / "queue.json").read_text())["command"]
+    assert not (keep / "warm-start" / "checkpoint-8" / "model.safetensors").exists()
+    assert study_queue.plan(args) == []  # everything kept: nothing to run
+    shutil.rmtree(tmp_path / "q")  # the machine is lost
+    assert study_queue.plan(args) == []  # the kept arm is not run again
+    shutil.rmtree(kept_test)  # an arm whose evaluation was not kept trains again, from a warm start trained again
+    assert names() == [("warm-start", ["warm-start"]), ("grpo-seed1", ["runs/grpo-seed1", "test/grpo-seed1"])]
+    run = study_queue.plan(args)[1][1][0]
+    assert study_queue.to_run(run, keep) and "--resume" not in run.command
 
 
 def test_the_learning_rate_check_reads_the_last_checkpoint_against_the_warm_start(tmp_path):

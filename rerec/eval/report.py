@@ -26,6 +26,8 @@ from rerec.machine import machine
 SEED_SUFFIX = re.compile(r"-seed\d+$")
 # Columns made of several query types: the multi-hop conditions, where the knowledge graph has to be walked.
 GROUPS = {"multi-hop": ("implicit", "misinformed")}
+# An evaluation folder's copy of its model's training log, for when the run's own folder is not at hand.
+TRAINING_COPY = "training.jsonl"
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,7 @@ def load_runs(folders: list[Path]) -> dict[str, list[dict]]:
         settings = json.loads((folder / SETTINGS).read_text()) if (folder / SETTINGS).is_file() else {}
         scores = read_scores(folder) if (folder / SCORES).is_file() else None  # None: evaluated before 2026-12-03
         runs.setdefault(method_of(folder), []).append(
-            {"metrics": json.loads(path.read_text()), "settings": settings, "scores": scores}
+            {"metrics": json.loads(path.read_text()), "settings": settings, "scores": scores, "folder": folder}
         )
     return runs
 
@@ -202,12 +204,15 @@ DIAGNOSTICS = {
 }
 
 
-def training_log(model: str | None) -> list[dict]:
-    """Per-step log of the run that trained `model` (`<output_dir>/final` -> `<output_dir>/metrics.jsonl`)."""
-    if not model:
-        return []
-    path = Path(model).parent / "metrics.jsonl"
-    if not path.is_file():
+def training_log(run: dict) -> list[dict]:
+    """Per-step log of the run that trained an evaluated model (`<output_dir>/final` ->
+    `<output_dir>/metrics.jsonl`), or the copy an evaluation kept away from its run carries (`training.jsonl`,
+    written by benchmarks/study_queue.py: the run's folder may be on a machine that is gone)."""
+    model = run["settings"].get("model")
+    candidates = [Path(model).parent / "metrics.jsonl"] if model else []
+    candidates += [Path(run["folder"]) / TRAINING_COPY] if run.get("folder") else []
+    path = next((p for p in candidates if p.is_file()), None)
+    if path is None:
         return []
     entries = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
     return [e for e in entries if e.get("reward") is not None]
@@ -223,7 +228,7 @@ def diagnostics(runs: dict[str, list[dict]]) -> list[str]:
     the first and last four steps, and the means of the shares that explain a result."""
     rows = []
     for method, rs in runs.items():
-        logs = [log for r in rs if (log := training_log(r["settings"].get("model")))]
+        logs = [log for r in rs if (log := training_log(r))]
         if not logs:
             continue
         steps = statistics.fmean(len(log) for log in logs)
@@ -256,7 +261,7 @@ def plot_training(runs: dict[str, list[dict]], out: Path, window: int = 8) -> bo
     """`training.png`: per trained method (its seeds' logs averaged step by step), the share of tied groups and
     the training reward against the step, each a moving mean over `window` steps. Whether the curriculum lowers
     the tied share is a question of its course, not only of its mean. False (no file) when no run has a log."""
-    logs = {m: [log for r in rs if (log := training_log(r["settings"].get("model")))] for m, rs in runs.items()}
+    logs = {m: [log for r in rs if (log := training_log(r))] for m, rs in runs.items()}
     logs = {m: ls for m, ls in logs.items() if ls}
     if not logs:
         return False
