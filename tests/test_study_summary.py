@@ -8,6 +8,8 @@ from pathlib import Path
 
 from test_report import scored_eval
 
+from rerec.eval.report import TRAINING_COPY
+
 sys.path.insert(0, str(Path(__file__).parents[1] / "benchmarks"))
 import study  # noqa: E402
 
@@ -21,6 +23,9 @@ def test_summary_reads_the_goals_off_the_report(tmp_path, monkeypatch):
     )
     scored_eval(tmp_path / "bm25", {"explicit": [1] * 9 + [0], "implicit": [0] * 10, "misinformed": [0] * 10})
     scored_eval(tmp_path / "warm-start", {"explicit": ten, "implicit": [1] * 5 + [0] * 5, "misinformed": [0] * 10})
+    for name, total_tied, accuracy_tied in (("rerec-seed0", 0.1, 0.2), ("grpo-seed0", 0.4, 0.5)):
+        step = {"reward": 0.3, "frac_reward_zero_std": total_tied, "groups/accuracy_tied": accuracy_tied}
+        (tmp_path / name / TRAINING_COPY).write_text(json.dumps(step) + "\n")  # the kept copy of its training log
     retention = {}
     for name, passed in (("sft", 33), ("rerec", 35)):
         (tmp_path / name).mkdir()
@@ -44,7 +49,9 @@ def test_summary_reads_the_goals_off_the_report(tmp_path, monkeypatch):
     assert goals["multihop_gap_above_0_and_paper_size"] is False  # no relative size to meet the paper's
     assert goals["beats_best_baseline_every_condition_type"] is False  # explicit: 1.0 vs 0.9 on 10 queries is level
     assert goals["retention_not_below_warm_start"] is True and summary["retention"] == {"warm_start": 33, "rerec": 35}
-    assert goals["rollouts_to_grpo_final_at_most_0.6"] is None and goals["zero_variance_ratio_at_most_0.5"] is None
+    assert goals["rollouts_to_grpo_final_at_most_0.6"] is None
+    assert summary["zero_variance_ratio"] == 0.25 and goals["zero_variance_ratio_at_most_0.5"] is True
+    assert summary["accuracy_tied_ratio"] == 0.4 and goals["zero_variance_ratio_on_accuracy_at_most_0.5"] is True
     assert summary["test_queries"] == 30 and set(summary["seeds"].values()) == {1}
     assert list(summary["seeds"]) == ["rerec", "grpo", "popularity", "bm25", "warm-start"]
     assert (tmp_path / "out" / "report.md").is_file() and "| goal | holds |" in (
