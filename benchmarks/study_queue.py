@@ -195,6 +195,21 @@ def fell(curve: Path, warm_start_val: Path) -> dict:
             "p_value": d.p_value, "fell": d.high < 0 and d.p_value < ALPHA}  # fmt: skip
 
 
+def lr_check(args: argparse.Namespace) -> bool:
+    """Whether the queue may go past GRPO's seed 0: yes until its curve exists (here or kept), then only if the
+    curve did not fall (`fell`) or `--skip_lr_check` says go on. Asked before every later arm, so a queue restarted
+    after the check stopped it, with GRPO's seed 0 kept, still stops."""
+    curve = located(f"curves/{CURVED[0]}", args)
+    if args.skip_lr_check or not (curve / "curve.json").is_file():
+        return True
+    verdict = fell(curve, located("val/warm-start", args))
+    (Path(args.keep) / "lr_check.json").write_text(json.dumps(verdict, indent=2) + "\n")
+    if verdict["fell"]:
+        print(f"GRPO's validation Hit@1 fell from the warm start's: {verdict}; revisit the learning rate, or go on "
+              "with --skip_lr_check", file=sys.stderr)  # fmt: skip
+    return not verdict["fell"]
+
+
 def plan(args: argparse.Namespace) -> list[tuple[str, list[Step]]]:
     """(unit, its steps not yet kept) in run order; units whose every step is kept are left out. The warm start's
     training comes first whenever a step still to run starts from its weights."""
@@ -229,6 +244,8 @@ def main() -> int:
     args.warm_start = args.warm_start or str(Path(args.root) / "warm-start")
     keep = Path(args.keep)
     for unit, unit_steps in plan(args):
+        if unit not in ("warm-start", CURVED[0]) and not args.dry_run and not lr_check(args):
+            return 1
         for step in unit_steps:
             if not to_run(step, keep):
                 continue
@@ -239,13 +256,6 @@ def main() -> int:
                 print("the queue stopped at the step above", file=sys.stderr)
                 return 1
             keep_step(step, keep)
-        if unit == CURVED[0] and not args.dry_run and not args.skip_lr_check:
-            verdict = fell(located(f"curves/{unit}", args), located("val/warm-start", args))
-            (keep / "lr_check.json").write_text(json.dumps(verdict, indent=2) + "\n")
-            if verdict["fell"]:
-                print(f"GRPO's validation Hit@1 fell from the warm start's: {verdict}; revisit the learning "
-                      "rate, or go on with --skip_lr_check", file=sys.stderr)  # fmt: skip
-                return 1
     return 0
 
 

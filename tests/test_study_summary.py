@@ -140,3 +140,17 @@ def test_the_learning_rate_check_reads_the_last_checkpoint_against_the_warm_star
     assert verdict["checkpoint"] == "checkpoint-16" and verdict["fell"] and verdict["diff"] == -20 / 30
     scored_eval(tmp_path / "curve" / "checkpoint-24", {"explicit": [1] * 19 + [0] * 11})  # one query worse: noise
     assert not study_queue.fell(tmp_path / "curve", tmp_path / "warm")["fell"]
+
+
+def test_a_fallen_curve_stops_the_queue_even_when_grpo_is_kept(tmp_path):
+    import study_queue
+
+    args = queue_args(tmp_path, skip_lr_check=False)
+    kept = tmp_path / "kept"
+    assert study_queue.lr_check(args)  # no curve yet: go on
+    scored_eval(kept / "val" / "warm-start", {"explicit": [1] * 20 + [0] * 10})
+    scored_eval(kept / "curves" / "grpo-seed0" / "checkpoint-48", {"explicit": [0] * 30})
+    (kept / "curves" / "grpo-seed0" / "curve.json").write_text("{}")
+    assert not study_queue.lr_check(args) and json.loads((kept / "lr_check.json").read_text())["fell"]
+    args.skip_lr_check = True
+    assert study_queue.lr_check(args)
