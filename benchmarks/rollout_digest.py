@@ -1,13 +1,16 @@
 """What a training run spent its rollouts on, from its `rollouts.jsonl` (issue 19, "where the study says no, find
 out why"): per query type the groups tied on accuracy, the queries the sampler never served or served only to tie,
-and which steps RAAE penalised, with examples.
+how large TRL's advantages were where accuracy tied, and which steps RAAE penalised, with examples.
 
-    python benchmarks/rollout_digest.py runs/study/runs/rerec-seed0 runs/study/runs/grpo-seed1 \
+    python benchmarks/rollout_digest.py reports/study-runs/runs/rerec-seed0 reports/study-runs/runs/grpo-seed0 \
         --out reports/study-2026-12/rollouts
 
 A group is the rollouts of one query at one step; it is tied when all their accuracy (NDCG) rewards are equal,
-`groups/accuracy_tied`'s rule. A right answer is one whose accuracy reward is above 0 (at the candidates mode's
-NDCG@1: the top item is a positive). Writes `rollouts.json` and `rollouts.md` (or prints the Markdown without `--out`).
+`groups/accuracy_tied`'s rule. In a tied group the rest of the reward (the format term, and for ReRec QAS and PAS)
+decides the ranking, and TRL's per-group std scales even a 0.01 difference to a full-size advantage (the audit's
+D5): the mean |advantage| in tied groups against untied ones says how much of an update that is. A right answer
+is one whose accuracy reward is above 0 (at the candidates mode's NDCG@1: the top item is a positive). Writes
+`rollouts.json` and `rollouts.md` (or prints the Markdown without `--out`).
 """
 
 from __future__ import annotations
@@ -60,6 +63,8 @@ def digest(run: Path, seed: int = 0) -> dict:
     assessed = [r for r in records if r["penalised"] is not None]
     right = [r for r in assessed if (r["rewards"].get(ACCURACY) or 0.0) > 0]
     examples = random.Random(seed).sample(penalised, min(EXAMPLES, len(penalised)))
+    size = {is_tied: [abs(r["advantage"]) for key, t in tied.items() if t == is_tied for r in by_group[key]]
+            for is_tied in (True, False)}  # fmt: skip
     return {
         "run": str(run),
         "steps": max(r["step"] for r in records),
@@ -70,6 +75,10 @@ def digest(run: Path, seed: int = 0) -> dict:
         "never_served": sorted(set(pool) - set(looks)),
         "always_tied": sorted(q for q, ts in looks.items() if all(ts)),
         "served_once": sum(len(ts) == 1 for ts in looks.values()),
+        "mean_abs_advantage": {
+            "tied": statistics.fmean(size[True]) if size[True] else None,
+            "untied": statistics.fmean(size[False]) if size[False] else None,
+        },  # fmt: skip
         "raae": None
         if not assessed
         else {
@@ -81,6 +90,10 @@ def digest(run: Path, seed: int = 0) -> dict:
     }
 
 
+def _number(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f}"
+
+
 def markdown(digests: list[dict]) -> str:
     lines = ["# Where the rollouts went", ""]
     for d in digests:
@@ -89,7 +102,8 @@ def markdown(digests: list[dict]) -> str:
             "",
             f"{d['steps']} steps, {d['rollouts']} rollouts in {d['groups']} groups; tied on accuracy: "
             f"{d['tied_share']:.2f}. Queries never served: {len(d['never_served'])}; served only to tie: "
-            f"{len(d['always_tied'])}; served once: {d['served_once']}.",
+            f"{len(d['always_tied'])}; served once: {d['served_once']}. Mean |advantage| in tied groups: "
+            f"{_number(d['mean_abs_advantage']['tied'])} (untied: {_number(d['mean_abs_advantage']['untied'])}).",
             "",
             "| type | groups | tied | mean accuracy reward |",
             "|---|---|---|---|",

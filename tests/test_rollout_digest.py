@@ -13,7 +13,7 @@ import rollout_digest  # noqa: E402
 
 
 def rollout(step: int, query: str, kind: str, accuracy: float, penalised: list[str] | None) -> dict:
-    return {"step": step, "query": query, "type": kind, "completion": "...", "advantage": 0.0,
+    return {"step": step, "query": query, "type": kind, "completion": "...", "advantage": accuracy - 0.5,
             "rewards": {"format_reward": 1.0, "ndcg_reward": accuracy}, "penalised": penalised}  # fmt: skip
 
 
@@ -31,6 +31,7 @@ def test_digest_counts_ties_unserved_queries_and_penalties(tmp_path):
     assert (d["steps"], d["rollouts"], d["groups"], d["tied_share"]) == (2, 6, 3, 2 / 3)
     assert d["by_type"]["implicit"] == {"groups": 2, "tied_share": 1.0, "mean_accuracy_reward": -0.25}
     assert d["never_served"] == ["interest-3"] and d["always_tied"] == ["implicit-2"] and d["served_once"] == 1
+    assert d["mean_abs_advantage"] == {"tied": 0.75, "untied": 0.5}  # |0 - .5| x 2 and |-1| x 2; |+-.5|
     raae = d["raae"]
     assert raae["penalised_steps"] == 2 and raae["answers_with_a_penalty"] == 2 / 6
     assert raae["right_answers_with_a_penalty"] == 0.0 and len(raae["examples"]) == 2
