@@ -1,16 +1,17 @@
-"""Run the study (issue 19) one step after another, resumably: the warm start, then each arm's training, its
-evaluation on the test split and, for the first seed of GRPO and ReRec, a learning curve on a validation slice and
-the retention probes. Then `benchmarks/study.py` writes the report.
+"""Run the study (issue 19) one step after another, resumably: the non-LLM baselines, the warm start, then each
+arm's training, its evaluation on the test split and, for the first seed of GRPO and ReRec, a learning curve on a
+validation slice and the retention probes. Then `benchmarks/study.py` writes the report.
 
     python benchmarks/study_queue.py --root runs/study            # everything still missing, in order
     python benchmarks/study_queue.py --root runs/study --only grpo-seed0 rerec-seed0 --dry_run
 
-The warm start is `rerec sft --config cpu-study-sft` into `--warm_start` (default `<root>/warm-start`). Its own
-evaluations: `<root>/val/warm-start` (the warm-start curve's 200 validation queries, the learning-rate check's
-reference), `<root>/test/warm-start` and `<root>/retention/warm-start`. Each arm is `rerec train --config
-cpu-study` plus its own flags (GRPO: every ReRec component off; ablations: one off), with its seed, into
-`<root>/runs/<arm>`; `<root>/test/<arm>` is its `rerec eval` on the whole test split at 20 candidates,
-`<root>/curves/<arm>` its `rerec eval --checkpoints` on `--curve_queries` validation queries.
+The baselines are `rerec eval --baseline NAME` on the test split into `<root>/test/<name>`. The warm start is
+`rerec sft --config cpu-study-sft` into `--warm_start` (default `<root>/warm-start`). Its own evaluations:
+`<root>/val/warm-start` (the warm-start curve's 200 validation queries, the learning-rate check's reference),
+`<root>/test/warm-start` and `<root>/retention/warm-start`. Each arm is `rerec train --config cpu-study` plus its
+own flags (GRPO: every ReRec component off; ablations: one off), with its seed, into `<root>/runs/<arm>`;
+`<root>/test/<arm>` is its `rerec eval` on the whole test split at 20 candidates, `<root>/curves/<arm>` its
+`rerec eval --checkpoints` on `--curve_queries` validation queries.
 
 - **Resumable.** A killed queue continues where it stopped: finished steps are skipped, a started run resumes.
 - **Kept.** Each finished step's small outputs (metrics, per-query scores, predictions, training and rollout
@@ -57,6 +58,8 @@ ABLATIONS = {
     "grpo-ds": [*GRPO, "--dynamic_sampling", "true"],
 }
 
+# the non-LLM baselines on the same test queries and candidates; kg-path (the graph oracle) as a reference
+BASELINES = ("random", "popularity", "lightgcn", "bm25", "minilm", "kg-path")
 CURVED = ("grpo-seed0", "rerec-seed0")  # the arms with a learning curve and a retention check
 KEPT = "queue.json"  # in a kept folder: the command that wrote it and when it finished
 KEEP_SUFFIXES = (".json", ".jsonl", ".md", ".png", ".txt", ".yaml")
@@ -95,10 +98,11 @@ def rerec(*args: str) -> list[str]:
     return [sys.executable, "-m", "rerec.cli", *args]
 
 
-def evaluation(model: Path, kept_as: str, args: argparse.Namespace, split: list[str], **extra) -> Step:
-    """`rerec eval` of one model into `<root>/<kept_as>`."""
+def evaluation(model: Path | str, kept_as: str, args: argparse.Namespace, split: list[str], **extra) -> Step:
+    """`rerec eval` of one model (a folder, or a baseline's name) into `<root>/<kept_as>`."""
     out = Path(args.root) / kept_as
-    command = rerec("eval", "--model_name_or_path", str(model), "--prepared", args.prepared, *split, *EVAL)
+    answerer = ["--baseline", model] if isinstance(model, str) else ["--model_name_or_path", str(model)]
+    command = rerec("eval", *answerer, "--prepared", args.prepared, *split, *EVAL)
     return Step([*command, "--output_dir", str(out)], out, "metrics.json", kept_as, **extra)
 
 
@@ -214,7 +218,8 @@ def plan(args: argparse.Namespace) -> list[tuple[str, list[Step]]]:
     """(unit, its steps not yet kept) in run order; units whose every step is kept are left out. The warm start's
     training comes first whenever a step still to run starts from its weights."""
     keep = Path(args.keep)
-    units = [("warm-start", warm_start(args))]
+    units = [("baselines", [evaluation(name, f"test/{name}", args, ["--split", "test"]) for name in BASELINES])]
+    units += [("warm-start", warm_start(args))]
     units += [(arm, steps(arm, flags, args)) for arm, flags in arms(args.seeds).items()]
     units = [(n, s) for n, s in units if (not args.only or n in args.only) and not all(is_kept(x, keep) for x in s)]
     sft = warm_start(args)[0]
@@ -235,7 +240,7 @@ def main() -> int:
     parser.add_argument("--keep", default="reports/study-runs", help="where finished steps' small outputs go")
     parser.add_argument("--seeds", type=int, default=3, help="seeds of GRPO and of ReRec")
     parser.add_argument("--curve_queries", type=int, default=100, help="validation queries per checkpoint")
-    parser.add_argument("--only", nargs="+", help="these units only (warm-start, arm names)")
+    parser.add_argument("--only", nargs="+", help="these units only (baselines, warm-start, arm names)")
     parser.add_argument("--dry_run", action="store_true", help="print the commands still to run")
     parser.add_argument(
         "--skip_lr_check", action="store_true", help="go on although GRPO's seed-0 curve fell below the warm start"
@@ -244,7 +249,7 @@ def main() -> int:
     args.warm_start = args.warm_start or str(Path(args.root) / "warm-start")
     keep = Path(args.keep)
     for unit, unit_steps in plan(args):
-        if unit not in ("warm-start", CURVED[0]) and not args.dry_run and not lr_check(args):
+        if unit not in ("baselines", "warm-start", CURVED[0]) and not args.dry_run and not lr_check(args):
             return 1
         for step in unit_steps:
             if not to_run(step, keep):
