@@ -4,6 +4,8 @@
         --retention warm_start=runs/study/retention/sft rerec=runs/study/retention/rerec-seed0 \
         --out reports/study-2026-12
 
+    python benchmarks/study.py --kept reports/study-runs --out reports/study      # what study_queue.py kept
+
 `--evals` are `rerec eval` folders on the test split, named `<method>[-seed<N>]` (`rerec-seed0`, `grpo-seed1`,
 `rerec-no-raae`, `popularity`, ...); `--curves` are `rerec eval --checkpoints` folders on a validation slice,
 named the same way; `--retention` names `rerec retention` folders. The script writes `rerec report`'s files
@@ -20,7 +22,7 @@ import statistics
 from pathlib import Path
 
 from rerec.eval.curve import rollouts_to_reach
-from rerec.eval.report import load_curves, load_runs, training_log, write_report
+from rerec.eval.report import load_curves, load_runs, method_of, training_log, write_report
 from rerec.eval.stats import ALPHA
 
 BASELINES = ("random", "popularity", "lightgcn", "bm25", "minilm")
@@ -83,8 +85,9 @@ def summarise(report: dict, runs: dict, curves: dict, retention: dict, rerec: st
             "best_baseline_name": best, "diff_ci": None if d is None else [d["low"], d["high"]],
             "p_value": None if d is None else d["p_value"],
         }  # fmt: skip
-    false_steps = {m: seed_mean(runs, m, "false_step_share") for m in runs}
-    zero = {m: tied_share(runs, m) for m in runs}
+    writers = [m for m, rs in runs.items() if not str(rs[0]["settings"].get("model", "")).startswith("baseline:")]
+    false_steps = {m: seed_mean(runs, m, "false_step_share") for m in writers}  # a baseline writes no steps
+    zero = {m: tied_share(runs, m) for m in writers}
     reach = None
     if rerec in curves and grpo in curves and curves[grpo]:
         final = curves[grpo][-1]
@@ -95,10 +98,10 @@ def summarise(report: dict, runs: dict, curves: dict, retention: dict, rerec: st
         "rerec_vs_best_baseline": versus,
         "minus_warm_start": over_warm,
         "false_step_share": {"rerec": false_steps.get(rerec), "grpo": false_steps.get(grpo), "by_method": false_steps},
-        "hint_box_rate": {m: seed_mean(runs, m, "hint_boxed") for m in runs},
+        "hint_box_rate": {m: seed_mean(runs, m, "hint_boxed") for m in writers},
         "zero_variance_share": zero,
         "zero_variance_ratio": ratio(zero.get(rerec), zero.get(grpo)),
-        "accuracy_tied_share": (tied := {m: tied_share(runs, m, "groups/accuracy_tied") for m in runs}),
+        "accuracy_tied_share": (tied := {m: tied_share(runs, m, "groups/accuracy_tied") for m in writers}),
         # QAS and PAS vary inside nearly every group, so ReRec's total reward rarely ties even where every rollout
         # is equally right or wrong: this ratio says whether the scheduler found groups that disagree on accuracy
         "accuracy_tied_ratio": ratio(tied.get(rerec), tied.get(grpo)),
@@ -147,9 +150,18 @@ def markdown(summary: dict) -> str:
     return "\n".join([*lines, "", "```json", json.dumps(summary, indent=2), "```", ""])
 
 
+def retention_name(folder: Path) -> str:
+    """A kept retention folder's key in the summary: `warm-start` -> `warm_start`, `rerec-seed0` -> `rerec`."""
+    return method_of(folder).replace("-", "_")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--evals", nargs="+", type=Path, required=True, help="rerec eval folders (test split)")
+    inputs = parser.add_mutually_exclusive_group(required=True)
+    inputs.add_argument("--evals", nargs="+", type=Path, help="rerec eval folders (test split)")
+    inputs.add_argument(
+        "--kept", type=Path, help="a study_queue.py --keep folder: its test/*, curves/* and retention/* (every seed)"
+    )
     parser.add_argument("--curves", nargs="*", type=Path, default=[], help="rerec eval --checkpoints folders")
     parser.add_argument("--retention", nargs="*", default=[], metavar="NAME=FOLDER", help="rerec retention folders")
     parser.add_argument("--rerec", default="rerec", help="method name of ReRec's runs")
@@ -159,6 +171,10 @@ def main() -> int:
     parser.add_argument("--title", default="ReRec vs GRPO and the non-LLM baselines (issue 19)")
     parser.add_argument("--overwrite", action="store_true")
     args = parser.parse_args()
+    if args.kept:
+        args.evals = sorted(p for p in (args.kept / "test").iterdir() if (p / "metrics.json").is_file())
+        args.curves = sorted(p for p in (args.kept / "curves").glob("*") if (p / "curve.json").is_file())
+        args.retention = [f"{retention_name(p)}={p}" for p in sorted((args.kept / "retention").glob("*"))]
     runs = load_runs(args.evals)
     pairs = [(args.rerec, args.grpo)] if {args.rerec, args.grpo} <= set(runs) else []
     pairs += [(args.rerec, b) for b in BASELINES if b in runs and args.rerec in runs]

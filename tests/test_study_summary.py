@@ -154,3 +154,20 @@ def test_a_fallen_curve_stops_the_queue_even_when_grpo_is_kept(tmp_path):
     assert not study_queue.lr_check(args) and json.loads((kept / "lr_check.json").read_text())["fell"]
     args.skip_lr_check = True
     assert study_queue.lr_check(args)
+
+
+def test_the_summary_reads_what_the_queue_kept(tmp_path, monkeypatch):
+    kept = tmp_path / "kept"
+    scored_eval(kept / "test" / "rerec-seed0", {"implicit": [1] * 10, "misinformed": [1] * 10})
+    scored_eval(kept / "test" / "grpo-seed0", {"implicit": [0] * 10, "misinformed": [1] * 10})
+    scored_eval(kept / "test" / "popularity", {"implicit": [0] * 10, "misinformed": [0] * 10})
+    (kept / "test" / "popularity" / "eval_settings.json").write_text(json.dumps({"model": "baseline:popularity"}))
+    for name, passed in (("warm-start", 25), ("rerec-seed0", 27), ("grpo-seed0", 20)):
+        (kept / "retention" / name).mkdir(parents=True)
+        (kept / "retention" / name / "retention.json").write_text(json.dumps({"all": {"passed": passed, "n": 72}}))
+    monkeypatch.setattr(sys, "argv", ["study.py", "--kept", str(kept), "--out", str(tmp_path / "out")])
+    assert study.main() == 0
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["retention"] == {"grpo": 20, "rerec": 27, "warm_start": 25}
+    assert summary["goals"]["retention_not_below_warm_start"] is True
+    assert summary["rerec_minus_grpo_multihop"]["diff"] == 0.5 and "popularity" not in summary["hint_box_rate"]
