@@ -169,7 +169,8 @@ def keep_step(step: Step, keep: Path) -> None:
     target = keep / step.kept_as
     files = step.folder.glob("*") if step.shallow else step.folder.rglob("*")
     for path in sorted(files):
-        if path.is_file() and path.suffix in KEEP_SUFFIXES and path.stat().st_size <= KEEP_MAX_BYTES:
+        small = path.is_file() and path.suffix in KEEP_SUFFIXES and path.stat().st_size <= KEEP_MAX_BYTES
+        if small and not path.name.startswith("."):  # not rerec's own folder markers
             (target / path.relative_to(step.folder)).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(path, target / path.relative_to(step.folder))
     if step.training_log and step.training_log.is_file():

@@ -114,13 +114,15 @@ def test_kept_steps_survive_a_lost_machine(tmp_path):
     for _, steps in study_queue.plan(args):
         for step in steps:
             finish(step, {"metrics.jsonl": '{"reward": 0.5}\n', "checkpoint-8/model.safetensors": "weights",
-                          "checkpoint-8/trainer_state.json": "{}", "predictions.jsonl": "{}\n"})  # fmt: skip
+                          "checkpoint-8/trainer_state.json": "{}", "predictions.jsonl": "{}\n",
+                          ".rerec-output.json": "{}"})  # fmt: skip
             study_queue.keep_step(step, keep)
     kept_run, kept_test = keep / "runs" / "grpo-seed1", keep / "test" / "grpo-seed1"
     assert (kept_run / "metrics.jsonl").is_file() and not (kept_run / "checkpoint-8").exists()  # logs, no weights
     assert (kept_test / "predictions.jsonl").is_file() and (kept_test / "training.jsonl").is_file()
     assert "train" in json.loads((kept_run / "queue.json").read_text())["command"]
     assert not (keep / "warm-start" / "checkpoint-8" / "model.safetensors").exists()
+    assert not (kept_test / ".rerec-output.json").exists()
     assert study_queue.plan(args) == []  # everything kept: nothing to run
     shutil.rmtree(tmp_path / "q")  # the machine is lost
     assert study_queue.plan(args) == []  # the kept arm is not run again
