@@ -44,9 +44,10 @@ EVAL = [
     "--max_candidates", "20", "--max_facts", "30", "--facts_by", "entity", "--facts_order", "hops",
     "--dtype", "float32", "--batch_size", "16", "--max_new_tokens", "128",
 ]  # fmt: skip
+# Validation slices (the warm start's and the learning curves') take these types round-robin.
+VAL_TYPES = ["--query_types", "explicit", "implicit", "misinformed", "interest"]
 # The warm-start curve's validation slice (reports/warm-start-curve): 50 queries of each type.
-WARM_START_VAL = ["--split", "val", "--max_queries", "200", "--query_types", "explicit", "implicit", "misinformed",
-                  "interest"]  # fmt: skip
+WARM_START_VAL = ["--split", "val", "--max_queries", "200", *VAL_TYPES]
 # the paper's rules where the cpu-study preset uses rerec's variants
 PAPER_RULES = "--raae_norm scalar --raae_verifier false --raae_target mentions --curriculum_order easy_first".split()
 ABLATIONS = {
@@ -145,8 +146,7 @@ def steps(arm: str, flags: list[str], args: argparse.Namespace) -> list[Step]:
         evaluation(run / "final", f"test/{arm}", args, ["--split", "test"], training_log=run / "metrics.jsonl"),
     ]
     if arm in CURVED:
-        slice_ = ["--split", "val", "--max_queries", str(args.curve_queries), "--query_types", "explicit", "implicit",
-                  "misinformed", "interest"]  # fmt: skip
+        slice_ = ["--split", "val", "--max_queries", str(args.curve_queries), *VAL_TYPES]
         curve = rerec("eval", "--checkpoints", "--model_name_or_path", str(run), *data, *slice_, *EVAL)
         folder = root / "curves" / arm
         out += [Step([*curve, "--output_dir", str(folder)], folder, "curve.json", f"curves/{arm}"),
@@ -171,8 +171,9 @@ def keep_step(step: Step, keep: Path) -> None:
     for path in sorted(files):
         small = path.is_file() and path.suffix in KEEP_SUFFIXES and path.stat().st_size <= KEEP_MAX_BYTES
         if small and not path.name.startswith("."):  # not rerec's own folder markers
-            (target / path.relative_to(step.folder)).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(path, target / path.relative_to(step.folder))
+            copy = target / path.relative_to(step.folder)
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, copy)
     if step.training_log and step.training_log.is_file():
         shutil.copy2(step.training_log, target / TRAINING_COPY)
     stamp = {"command": step.command, "finished": time.strftime("%Y-%m-%d %H:%M:%S %Z")}
@@ -202,8 +203,8 @@ def fell(curve: Path, warm_start_val: Path) -> dict:
 
 def lr_check(args: argparse.Namespace) -> bool:
     """Whether the queue may go past GRPO's seed 0: yes until its curve exists (here or kept), then only if the
-    curve did not fall (`fell`) or `--skip_lr_check` says go on. Asked before every later arm, so a queue restarted
-    after the check stopped it, with GRPO's seed 0 kept, still stops."""
+    curve did not fall (`fell`) or `--skip_lr_check` says go on. Asked before the first later arm whether GRPO's seed 0
+    ran now or was kept, so a queue restarted after the check stopped it still stops."""
     curve = located(f"curves/{CURVED[0]}", args)
     if args.skip_lr_check or not (curve / "curve.json").is_file():
         return True
@@ -220,10 +221,10 @@ def plan(args: argparse.Namespace) -> list[tuple[str, list[Step]]]:
     training comes first whenever a step still to run starts from its weights."""
     keep = Path(args.keep)
     units = [("baselines", [evaluation(name, f"test/{name}", args, ["--split", "test"]) for name in BASELINES])]
-    units += [("warm-start", warm_start(args))]
+    units += [("warm-start", warm := warm_start(args))]
     units += [(arm, steps(arm, flags, args)) for arm, flags in arms(args.seeds).items()]
     units = [(n, s) for n, s in units if (not args.only or n in args.only) and not all(is_kept(x, keep) for x in s)]
-    sft = warm_start(args)[0]
+    sft = warm[0]
     start = str(sft.folder / "final")
     needed = any(start in step.command for _, unit in units for step in unit if to_run(step, keep))
     if needed and not any(sft in unit for _, unit in units):
@@ -249,9 +250,12 @@ def main() -> int:
     args = parser.parse_args()
     args.warm_start = args.warm_start or str(Path(args.root) / "warm-start")
     keep = Path(args.keep)
+    checked = False  # the learning-rate check, asked once: before the first unit after GRPO's seed 0
     for unit, unit_steps in plan(args):
-        if unit not in ("baselines", "warm-start", CURVED[0]) and not args.dry_run and not lr_check(args):
-            return 1
+        if unit not in ("baselines", "warm-start", CURVED[0]) and not args.dry_run and not checked:
+            if not lr_check(args):
+                return 1
+            checked = True
         for step in unit_steps:
             if not to_run(step, keep):
                 continue
