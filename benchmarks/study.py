@@ -172,6 +172,8 @@ def main() -> int:
     parser.add_argument("--overwrite", action="store_true")
     args = parser.parse_args()
     if args.kept:
+        if not (args.kept / "test").is_dir():
+            parser.error(f"{args.kept} holds no test/ folder: is it a study_queue.py --keep folder?")
         args.evals = sorted(p for p in (args.kept / "test").iterdir() if (p / "metrics.json").is_file())
         args.curves = sorted(p for p in (args.kept / "curves").glob("*") if (p / "curve.json").is_file())
         args.retention = [f"{retention_name(p)}={p}" for p in sorted((args.kept / "retention").glob("*"))]
