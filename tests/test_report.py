@@ -97,6 +97,20 @@ def test_per_query_scores_give_intervals_and_paired_differences(tmp_path):
     assert summary["rerec"]["implicit"]["low"] < 0.8 < summary["rerec"]["implicit"]["high"]
 
 
+def test_seeds_of_a_method_widen_its_paired_interval(tmp_path):
+    # rerec's seed 0 answers 30 of 40 implicit queries, seed 1 none; grpo's two seeds 5 each (the same ones)
+    scored_eval(tmp_path / "rerec-seed0", {"implicit": [1] * 30 + [0] * 10})
+    scored_eval(tmp_path / "rerec-seed1", {"implicit": [0] * 40})
+    for seed in (0, 1):
+        scored_eval(tmp_path / f"grpo-seed{seed}", {"implicit": [1] * 5 + [0] * 35})
+    out = tmp_path / "out"
+    text = write_report(sorted(tmp_path.glob("*-seed*")), out, ["hit@1"], "toy", pairs=[("rerec", "grpo")])
+    assert "| difference [95% interval] | 95% interval over seeds and queries | p | finding |" in text.read_text()
+    implicit = json.loads((out / "report.json").read_text())["paired"]["hit@1"]["rerec - grpo"]["implicit"]
+    assert implicit["diff"] == pytest.approx(0.25) and implicit["low"] > 0  # over queries: rerec ahead
+    assert implicit["seeds_low"] < 0 < implicit["seeds_high"] and implicit["finding"] is False  # one lucky seed
+
+
 def test_a_metric_without_per_query_scores_keeps_its_cell_and_skips_its_pairing(tmp_path):
     for name, hits in (("rerec", [1, 1]), ("grpo", [0, 1])):
         scored_eval(tmp_path / name, {"explicit": hits})

@@ -1,4 +1,5 @@
-"""Intervals over queries: the paired test is exact where few queries differ, intervals behave at the edges."""
+"""Intervals over queries (and seeds): the paired test is exact where few queries differ, intervals behave at the
+edges, and a lucky seed cannot pass for a better method."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import numpy as np
 import pytest
 from scipy.stats import binomtest
 
-from rerec.eval.stats import mean_interval, paired_difference
+from rerec.eval.stats import PairedDifference, mean_interval, paired_difference, seeds_and_queries
 
 
 def test_paired_test_on_hit_at_1_is_mcnemars_exact_test():
@@ -44,3 +45,29 @@ def test_unpaired_or_empty_values_are_refused():
         paired_difference([1, 0], [1])
     with pytest.raises(ValueError, match="at least one query"):
         mean_interval([])
+
+
+def test_a_lucky_seed_is_no_finding_once_seeds_are_draws_too():
+    # method A's three runs: one lucky (every query at 0.9), two like B's (0.4); 400 queries of noisy 0/1 scores
+    rng = np.random.default_rng(5)
+    a = (rng.random((3, 400)) < np.array([[0.9], [0.4], [0.4]])).astype(float)
+    b = (rng.random((3, 400)) < 0.4).astype(float)
+    d = paired_difference(a.mean(axis=0), b.mean(axis=0))
+    assert d.low > 0 and d.p_value < 0.05  # over queries alone: the lucky run looks like a better method
+    low, high = seeds_and_queries(a, b)
+    assert low < 0 < high and high - low > 3 * (d.high - d.low)
+    assert not PairedDifference(**vars(d) | {"seeds_low": low, "seeds_high": high}).finding
+    # runs that agree: wider than over queries alone (the pigeonhole bootstrap counts the noise of each query's
+    # seeds twice), but not by much, and the finding stands
+    steady = (rng.random((3, 400)) < 0.6).astype(float)
+    d = paired_difference(steady.mean(axis=0), b.mean(axis=0))
+    low, high = seeds_and_queries(steady, b)
+    assert low > 0 and 1 < (high - low) / (d.high - d.low) < 2
+    assert PairedDifference(**vars(d) | {"seeds_low": low, "seeds_high": high}).finding
+
+
+def test_seeds_and_queries_needs_the_same_queries():
+    with pytest.raises(ValueError, match="same, non-zero queries"):
+        seeds_and_queries([[1, 0, 1]], [[1, 0]])
+    with pytest.raises(ValueError, match="same, non-zero queries"):
+        seeds_and_queries([1, 0], [1, 0])

@@ -39,6 +39,7 @@ def test_summary_reads_the_goals_off_the_report(tmp_path, monkeypatch):
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
     head = summary["rerec_minus_grpo_multihop"]
     assert head["diff"] == 0.9 and head["ci_low"] > 0 and head["relative"] is None  # GRPO scored 0: no relative
+    assert head["finding"] and head["seeds_ci_low"] is None  # one seed each: no interval over seeds
     versus = summary["rerec_vs_best_baseline"]
     assert (
         versus["explicit"]["best_baseline_name"] == "bm25" and versus["implicit"]["best_baseline_name"] == "popularity"

@@ -4,7 +4,8 @@ A folder's method is its name without a trailing `-seed<N>` (`grpo-seed0`, `grpo
 one method are pooled into a mean and a spread (sample standard deviation). Where the folders hold per-query
 scores (`scores.jsonl`), every cell also carries a 95% interval over queries, and `paired` pairs of methods are
 compared query by query (`rerec.eval.stats`): a gap is a finding only when its interval excludes 0 and the
-paired test gives p < 0.05.
+paired test gives p < 0.05, and, where a method has several seeds, its interval over seeds and queries excludes 0
+as well.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from rerec.config import QUERY_TYPES
 from rerec.data.atomic import claim_folder
 from rerec.eval.curve import mean_curve, plot_curves, plot_panels, read_curve
 from rerec.eval.harness import SCORES, SETTINGS, read_scores
-from rerec.eval.stats import PairedDifference, mean_interval, paired_difference
+from rerec.eval.stats import PairedDifference, mean_interval, paired_difference, seeds_and_queries
 from rerec.machine import machine
 
 SEED_SUFFIX = re.compile(r"-seed\d+$")
@@ -75,8 +76,8 @@ def columns(runs: dict[str, list[dict]]) -> list[str]:
     return types + [name for name, members in GROUPS.items() if set(members) <= set(types)] + ["all"]
 
 
-def query_values(rs: list[dict], metric: str, column: str) -> dict[str, float] | None:
-    """Per query of `column` (a type, a group or "all"), `metric` averaged over the method's seeds; only queries
+def seed_values(rs: list[dict], metric: str, column: str) -> dict[str, list[float]] | None:
+    """Per query of `column` (a type, a group or "all"), `metric` of each of the method's seeds; only queries
     every seed scored. None when a seed has no per-query scores or none carries `metric`."""
     if any(r["scores"] is None for r in rs):
         return None
@@ -88,7 +89,13 @@ def query_values(rs: list[dict], metric: str, column: str) -> dict[str, float] |
     shared = set.intersection(*(set(values) for values in per_seed))
     if not shared or any(values[q] is None for values in per_seed for q in shared):
         return None
-    return {q: statistics.fmean(values[q] for values in per_seed) for q in sorted(shared)}
+    return {q: [values[q] for values in per_seed] for q in sorted(shared)}
+
+
+def query_values(rs: list[dict], metric: str, column: str) -> dict[str, float] | None:
+    """`seed_values` averaged over the seeds: one value per query."""
+    values = seed_values(rs, metric, column)
+    return None if values is None else {q: statistics.fmean(v) for q, v in values.items()}
 
 
 def _cell(rs: list[dict], metric: str, column: str) -> Cell | None:
@@ -121,18 +128,24 @@ def table(runs: dict[str, list[dict]], metric: str) -> tuple[list[str], dict[str
 
 def paired(runs: dict[str, list[dict]], metric: str, first: str, second: str) -> dict[str, PairedDifference]:
     """`first - second` on `metric` per column, over the queries both methods scored (empty where they share no
-    per-query scores of it)."""
+    per-query scores of it); with several seeds of either method, also over its seeds (`seeds_and_queries`)."""
     for method in (first, second):
         if method not in runs:
             raise ValueError(f"--paired names {method!r}, which is none of the methods: {', '.join(runs)}")
     out = {}
     for col in columns(runs):
-        a, b = query_values(runs[first], metric, col), query_values(runs[second], metric, col)
+        a, b = seed_values(runs[first], metric, col), seed_values(runs[second], metric, col)
         if a is None or b is None:
             continue
         shared = sorted(set(a) & set(b))
-        if shared:
-            out[col] = paired_difference([a[q] for q in shared], [b[q] for q in shared])
+        if not shared:
+            continue
+        d = paired_difference([statistics.fmean(a[q]) for q in shared], [statistics.fmean(b[q]) for q in shared])
+        if max(len(runs[first]), len(runs[second])) > 1:
+            by_seed = [[[values[q][s] for q in shared] for s in range(len(values[shared[0]]))] for values in (a, b)]
+            low, high = seeds_and_queries(*by_seed)  # seeds x queries, per method
+            d = replace(d, seeds_low=low, seeds_high=high)
+        out[col] = d
     return out
 
 
@@ -175,17 +188,20 @@ def paired_lines(metric: str, first: str, second: str, differences: dict[str, Pa
     p-value, and whether the interval excludes 0 (nothing where no per-query scores carry `metric`)."""
     if not differences:
         return []
+    seeds = any(d.seeds_low is not None for d in differences.values())
+    extra = " 95% interval over seeds and queries |" if seeds else ""
     lines = [
         f"### {metric}: {first} − {second}, paired over the same queries",
         "",
-        f"| column | queries | differing | {first} | {second} | difference [95% interval] | p | finding |",
-        "|---|---|---|---|---|---|---|---|",
+        f"| column | queries | differing | {first} | {second} | difference [95% interval] |{extra} p | finding |",
+        "|---" * (8 + seeds) + "|",
     ]
     for col, d in differences.items():
         verdict = "yes" if d.finding else "level"
+        over_seeds = f" [{d.seeds_low:+.3f}, {d.seeds_high:+.3f}] |" if d.seeds_low is not None else " – |"
         lines.append(
             f"| {col} | {d.n} | {d.differing} | {d.first_mean:.3f} | {d.second_mean:.3f} | "
-            f"{d.diff:+.3f} [{d.low:+.3f}, {d.high:+.3f}] | {_p(d.p_value)} | {verdict} |"
+            f"{d.diff:+.3f} [{d.low:+.3f}, {d.high:+.3f}] |{over_seeds if seeds else ''} {_p(d.p_value)} | {verdict} |"
         )
     return [*lines, ""]
 
@@ -368,7 +384,10 @@ def write_report(
         metric: {m: {t: vars(c) for t, c in row.items()} for m, row in tables[metric][1].items()} for metric in metrics
     }
     paired_json = {
-        metric: {f"{a} - {b}": {col: vars(d) for col, d in diffs.items()} for (a, b), diffs in by_pair.items()}
+        metric: {
+            f"{a} - {b}": {col: vars(d) | {"finding": d.finding} for col, d in diffs.items()}
+            for (a, b), diffs in by_pair.items()
+        }
         for metric, by_pair in comparisons.items()
     }
     settings = {m: [{"metrics": r["metrics"], "settings": r["settings"]} for r in rs] for m, rs in runs.items()}
