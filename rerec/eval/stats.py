@@ -11,8 +11,9 @@ is first averaged over the seeds, so the interval is over queries; the seeds' sp
 That interval holds the trained models fixed. Whether one *training method* beats another also depends on which
 runs the seeds happened to produce: a lucky run lifts every query at once, which a resample of queries cannot see.
 So with several seeds a paired difference also carries `seeds_low`/`seeds_high`, a bootstrap that resamples the
-queries and, independently, each method's seeds (Owen's pigeonhole bootstrap for crossed designs, somewhat
-conservative; Owen 2007, doi:10.1214/07-AOAS122), and a gap is a finding only when that interval excludes 0 too.
+queries and, independently, each method's seeds (Owen's pigeonhole bootstrap for crossed designs, mildly
+conservative; Ann. Appl. Stat. 2007, doi:10.1214/07-AOAS122), and a gap is a finding only when that interval
+excludes 0 too.
 """
 
 from __future__ import annotations
