@@ -142,7 +142,7 @@ def paired(runs: dict[str, list[dict]], metric: str, first: str, second: str) ->
             continue
         d = paired_difference([statistics.fmean(a[q]) for q in shared], [statistics.fmean(b[q]) for q in shared])
         if max(len(runs[first]), len(runs[second])) > 1:
-            by_seed = [[[values[q][s] for q in shared] for s in range(len(values[shared[0]]))] for values in (a, b)]
+            by_seed = [list(zip(*(values[q] for q in shared), strict=True)) for values in (a, b)]  # transposed
             low, high = seeds_and_queries(*by_seed)  # seeds x queries, per method
             d = replace(d, seeds_low=low, seeds_high=high)
         out[col] = d
