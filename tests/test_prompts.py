@@ -37,6 +37,17 @@ def test_facts_by_item_and_by_entity():
     assert "Jaws" not in cut.split("Facts:")[1]
     hops = build_messages(RECORD, PromptConfig(max_facts=2, facts_by="entity", facts_order="hops"), titles=hint)
     assert hops[1]["content"].endswith("Facts:\ndirected_by m.1: Jaws (1975); Duel (1971)")
+    # by evidence the first hop's line leads even where the hinted film is itself a candidate (hops skips it)
+    hinted_candidate = {**RECORD, "candidates": [*RECORD["candidates"], {"item_id": "1", "title": "Jaws (1975)"}]}
+    order = PromptConfig(max_facts=2, facts_by="entity", facts_order="evidence")
+    evidence = build_messages(hinted_candidate, order, titles=hint)[1]["content"]
+    assert evidence.endswith("Facts:\ndirected_by m.1: Jaws (1975); Duel (1971)")
+    # ... and a condition the query names outranks the facts listed before it
+    named = {**RECORD, "query": "A crime film?"}
+    capped = build_messages(named, PromptConfig(max_facts=1, facts_by="entity", facts_order="evidence"))
+    assert capped[1]["content"].endswith("Facts:\ngenre Crime: Heat (1995)")
     assert PromptConfig().facts_by == "entity"  # the presets' and serving's layout
     with pytest.raises(ValueError, match="facts_by"):
         PromptConfig(facts_by="relation")
+    with pytest.raises(ValueError, match="facts_order"):
+        PromptConfig(facts_order="random")

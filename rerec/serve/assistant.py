@@ -87,7 +87,9 @@ class AssistantConfig:
         },
     )
     facts_by: str = field(default="entity", metadata={"help": "Facts layout, 'entity' or 'item' (as trained)."})
-    facts_order: str = field(default="record", metadata={"help": "Facts order under max_facts, 'record' or 'hops'."})
+    facts_order: str = field(
+        default="record", metadata={"help": "Facts order under max_facts, as trained: 'record', 'hops' or 'evidence'."}
+    )
     grounding_threshold: float = field(
         default=0.85, metadata={"help": "rapidfuzz ratio for a fuzzy title match of a boxed answer."}
     )
