@@ -39,9 +39,9 @@ from rerec.eval.report import TRAINING_COPY
 
 GRPO = ["--qas", "false", "--pas", "false", "--raae", "false", "--curriculum", "false"]
 FP32 = ["--bf16", "false"]  # training; evaluation loads the weights in float32 (EVAL)
-# The prompt as in training: 20 candidates, 30 facts by entity, the first hop's facts first.
+# The prompt as the arms train (cpu-study): 20 candidates, 30 facts by entity, the query's evidence first.
 EVAL = [
-    "--max_candidates", "20", "--max_facts", "30", "--facts_by", "entity", "--facts_order", "hops",
+    "--max_candidates", "20", "--max_facts", "30", "--facts_by", "entity", "--facts_order", "evidence",
     "--dtype", "float32", "--batch_size", "16", "--max_new_tokens", "128",
 ]  # fmt: skip
 # Validation slices (the warm start's and the learning curves') take these types round-robin.

@@ -59,11 +59,13 @@ def test_cpu_presets_use_bf16_only_where_it_measures_faster(monkeypatch, native)
 
 def test_study_presets_pair_up():
     """The study's RL run trains on the study warm start, away from its queries, with shared prefixes (which need
-    gradient checkpointing off) and the paper's 20 candidates on both sides."""
+    gradient checkpointing off) and the paper's 20 candidates and facts layout on both sides. The facts' order
+    differs on purpose: the warm start trained on 'hops', the arms read 'evidence' (docs/study.md, 2026-12-04)."""
     data, _, prompt, model, config = parse_train_args(["--config", "cpu-study"])
     sft_data, sft_prompt, _, sft_config = parse_sft_args(["--config", "cpu-study-sft"])
     assert model.model_name_or_path == f"{sft_config.output_dir}/final"
     assert data.exclude_queries == sft_config.output_dir
     assert config.shared_prefix_loss and not config.gradient_checkpointing and config.num_generations == 8
-    assert prompt.max_candidates == sft_prompt.max_candidates == 20 and prompt.facts_order == sft_prompt.facts_order
+    assert prompt.max_candidates == sft_prompt.max_candidates == 20 and prompt.facts_by == sft_prompt.facts_by
+    assert (prompt.facts_order, sft_prompt.facts_order) == ("evidence", "hops")
     assert set(data.query_types) == set(sft_data.query_types)
