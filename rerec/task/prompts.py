@@ -46,7 +46,7 @@ class PromptConfig:
             "the cap cut the first hop from 53% of 5-candidate multi-hop prompts at 15 facts (91% with 20). "
             "'evidence': first the facts on an entity the query names or a hinted item shares with another "
             "candidate (`evidence_first`): at 30 facts and 20 candidates every validation prompt's evidence was "
-            "shown in 0.89-1.00 of each condition type, against 0.57-0.66 by 'hops' (docs/study.md)."
+            "shown in 0.89-1.00 of each condition type, against 0.58-0.66 by 'hops' (docs/study.md)."
         },
     )
 
@@ -97,8 +97,8 @@ def evidence_first(facts: Sequence[dict], query: str, hinted: set[str]) -> list[
     hinted item shares with another item of the prompt (the bridge of a multi-hop condition: "the director of
     Jaws", whichever of its entities it is). Within it, the hinted items' facts lead. Nothing here knows the
     positive: a hard negative meeting one condition is listed beside it on that condition's line. Why: the
-    `max_facts` cap otherwise cuts a third of 20-candidate prompts' evidence, and on those the warm start answered
-    Hit@1 0.09-0.20 against 0.72-0.88 where it was shown (docs/study.md, 2026-12-04).
+    `max_facts` cap otherwise cuts a third of 20-candidate prompts' evidence, and on those the study's warm start
+    answered Hit@1 0.00-0.06 against 0.71-0.89 where it was shown (validation; docs/study.md, 2026-12-04).
 
     >>> facts = [{"item_id": "3", "relation": "directed_by", "entity_id": "m.2", "entity_name": "Michael Mann"},
     ...          {"item_id": "2", "relation": "directed_by", "entity_id": "m.1", "entity_name": None},
