@@ -45,8 +45,8 @@ class PromptConfig:
             "the hinted items' facts first, then the candidates' facts sharing their entities. In record order "
             "the cap cut the first hop from 53% of 5-candidate multi-hop prompts at 15 facts (91% with 20). "
             "'evidence': first the facts on an entity the query names or a hinted item shares with another "
-            "candidate (`evidence_first`): at 30 facts and 20 candidates every validation prompt's evidence was "
-            "shown in 0.89-1.00 of each condition type, against 0.58-0.66 by 'hops' (docs/study.md)."
+            "item (`evidence_first`): at 30 facts and 20 candidates, 0.89-1.00 of each condition type's "
+            "validation prompts showed every condition's evidence, against 0.58-0.66 by 'hops' (docs/study.md)."
         },
     )
 
