@@ -82,7 +82,12 @@ def main() -> None:
     args = parser.parse_args()
     ds = RecDataset.load(Path(args.prepared))
     records = [r for r in read_queries(Path(args.prepared) / "queries" / f"{args.split}.parquet") if r["conditions"]]
-    folders = {json.loads((f / "eval_settings.json").read_text())["facts_order"]: f for f in args.scores}
+    folders: dict[str, Path] = {}
+    for folder in args.scores:  # an evaluation from before `facts_order` existed used the record order
+        order = json.loads((folder / "eval_settings.json").read_text()).get("facts_order", "record")
+        if order in folders:
+            parser.error(f"{folders[order]} and {folder} were both evaluated with facts_order {order!r}: give one")
+        folders[order] = folder
     scores = {order: read_scores(folder) for order, folder in folders.items()}
     if scores:  # the queries every scored evaluation answered
         records = [r for r in records if all(r["id"] in s for s in scores.values())]

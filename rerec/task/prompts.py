@@ -108,7 +108,8 @@ def evidence_first(facts: Sequence[dict], query: str, hinted: set[str]) -> list[
     """
     hint_entities = {f["entity_id"] for f in facts if f["item_id"] in hinted}
     other_entities = {f["entity_id"] for f in facts if f["item_id"] not in hinted}
-    named = {f["entity_id"] for f in facts if named_in(query, f.get("entity_name"))}
+    names = {f["entity_id"]: f.get("entity_name") for f in facts}  # one search per entity, not per fact
+    named = {entity for entity, name in names.items() if named_in(query, name)}
     evidence = named | (hint_entities & other_entities)
     return sorted(facts, key=lambda f: (f["entity_id"] not in evidence, f["item_id"] not in hinted))
 
