@@ -5,7 +5,7 @@ from collections import Counter
 import pytest
 from trl.trainer.utils import RepeatSampler
 
-from rerec.training.curriculum import CurriculumSampler, CurriculumSettings, DifficultyTracker, static_prior
+from rerec.training.curriculum import UNMEASURED, CurriculumSampler, CurriculumSettings, DifficultyTracker
 
 
 def tracker(n=10, **settings) -> DifficultyTracker:
@@ -17,13 +17,32 @@ def sampler(t: DifficultyTracker, batch_size: int = 2) -> CurriculumSampler:
     return CurriculumSampler(t, 1, batch_size, 1, seed=0)
 
 
-def test_difficulty_and_bucket_priors():
-    t = tracker()
-    assert t.get(0) == static_prior("explicit", 1) == 0.5 and t.get(9) == 0.7
+def test_difficulty_and_measured_priors():
+    t = DifficultyTracker(["explicit"] * 4 + ["implicit"] * 2, [1, 1, 2, 2, 1, 1], CurriculumSettings())
+    assert t.get(0) == t.get(5) == UNMEASURED
     t.update(0, [1.0, 0.0, -0.5])  # clipped to [1, 0, 0] -> d = 2/3
     assert t.get(0) == 2 / 3
-    assert t.get(1) == 2 / 3  # unseen explicit/1 queries now take the seen bucket's mean
-    assert static_prior("misinformed", 3) == 0.9
+    assert t.get(1) == 2 / 3  # unseen explicit/1 queries take the seen bucket's mean
+    t.update(2, [1.0])  # explicit/2: d = 0
+    assert t.get(3) == 0.0 and t.get(1) == 2 / 3  # the bucket's mean before the type's
+    assert t.get(4) == UNMEASURED
+    t.update(4, [0.5, 0.5])
+    assert t.get(5) == 0.5
+
+
+def test_a_probe_serves_every_unmeasured_type_before_any_sorting():
+    kinds = ["explicit"] * 6 + ["implicit"] * 6 + ["misinformed"] * 6 + ["interest"] * 6
+    t = DifficultyTracker(kinds, [1] * 24, CurriculumSettings(round_size=8, replay=0.0, order="learnability"))
+    s = sampler(t)
+    probe = s.next_round()
+    # one of each type, then one batch more: the round after is sorted before the last batch is scored
+    assert len(probe) == 6 and {kinds[i] for i in probe[:4]} == set(t.kinds)
+    t.visited.update(probe)
+    for i in probe[:4]:  # the first two batches scored: explicit solved, misinformed at one half
+        t.update(i, {"explicit": [1.0], "implicit": [0.7], "misinformed": [0.5], "interest": [0.0]}[kinds[i]])
+    sorted_round = s.next_round()
+    assert len(sorted_round) == 8 and all(kinds[i] == "misinformed" for i in sorted_round[:4])
+    assert not any(kinds[i] == "explicit" for i in sorted_round)  # solved, so served after the rest
 
 
 def test_rounds_order_easy_to_hard_and_drop_mastered():
@@ -95,8 +114,9 @@ def test_rounds_are_short_and_an_epoch_visits_each_query_once():
     t = tracker(n=10, round_size=4, replay=0.0)
     s = sampler(t)
     indices = list(s)  # one pass = len(RepeatSampler) = 5 chunks of 2
-    assert sorted(indices) == list(range(10)) and t.round == 3  # rounds of 4, 4, then the last 2
-    assert set(indices[:4]) < set(range(5))  # explicit queries (prior 0.5) before implicit ones (0.7)
+    # a probe of one explicit and one implicit query plus a batch; rounds of 4, then the last 2
+    assert sorted(indices) == list(range(10)) and t.round == 3
+    assert {t.kinds[i] for i in indices[:2]} == {"explicit", "implicit"}
     t.update(9, [0.0])  # implicit query 9 turns out hard; the others turn out easy
     for i in range(9):
         t.update(i, [0.5])
@@ -109,8 +129,9 @@ def test_a_mastered_bucket_skips_its_unseen_queries():
     t = tracker(n=20, bucket_min_seen=3, replay=0.0)  # explicit 0-9, implicit 10-19
     for i in range(3):
         t.update(i, [1.0])  # three explicit/1 queries solved by every rollout
-    assert all(t.bucket_mastered(i) for i in range(3, 10)) and not t.bucket_mastered(10)
-    assert t.counts() == {"kept": 10, "mastered": 3, "bucket_mastered": 7, "parked": 0, "seen": 3, "epoch": 0}
+    t.update(10, [0.5])  # implicit is measured too, so the next round is sorted, not a probe
+    assert all(t.bucket_mastered(i) for i in range(3, 10)) and not t.bucket_mastered(11)
+    assert t.counts() == {"kept": 10, "mastered": 3, "bucket_mastered": 7, "parked": 0, "seen": 4, "epoch": 0}
     assert sorted(sampler(t).next_round()) == list(range(10, 20))
     t.update(3, [0.0])  # one explicit query fails after all: the bucket mean rises above tau
     assert not t.bucket_mastered(4)

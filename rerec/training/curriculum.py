@@ -1,10 +1,13 @@
 """Online curriculum (method.md §5): difficulty from live rollouts, easy-to-hard rounds, never degenerate.
 
 `DifficultyTracker` turns each query's group rewards into `d = mean(1 - r)` (r clipped to [0, 1]); unseen
-queries take the mean difficulty of seen queries of the same type and condition count (a static prior until
-one is seen). An *epoch* visits every query at most once, as the paper's does, but in short *rounds* of
-`round_size` queries: each round takes the easiest active queries not yet visited this epoch, from the latest
-difficulties, plus a replay share of mastered ones. So the order reacts within minutes rather than after a pass
+queries take the mean difficulty of seen queries of the same type and condition count (their *bucket*), else of
+the same type. Nothing is guessed: while some type has no query served, the round is a *probe* that serves every
+such type before any sorting (`probe_round`), so the order starts from what this model measurably solves. A
+fixed per-type guess served a warm start's solved type first (docs/study.md, 2026-12-04). An *epoch* visits
+every query at most once, as the paper's does, but in short *rounds* of `round_size` queries: each round takes
+the easiest active queries not yet visited this epoch, from the latest difficulties, plus a replay share of
+mastered ones. So the order reacts within minutes rather than after a pass
 over thousands of queries. Active means: not mastered (`d < tau`), not parked, and not in a mastered bucket
 (unseen, but the bucket's seen queries average below `tau`: the model already solves that kind). A query is
 *stuck* on a look that teaches nothing: d = 1 (no rollout right), or a group whose rollouts all scored the same
@@ -23,6 +26,7 @@ all-wrong queries (|d - 0.5| = 0.5) go last.
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 from collections.abc import Iterator, Sequence
@@ -30,14 +34,8 @@ from dataclasses import dataclass
 
 from torch.utils.data import Sampler
 
-# Before any rollout of a bucket: harder types and more conditions start harder.
-TYPE_PRIOR = {"explicit": 0.5, "implicit": 0.7, "misinformed": 0.8, "interest": 0.85, "demographic": 0.85}
-CONDITION_STEP = 0.05
 CURRICULUM_ORDERS = ("easy_first", "learnability")
-
-
-def static_prior(kind: str, num_conditions: int) -> float:
-    return min(1.0, TYPE_PRIOR.get(kind, 0.7) + CONDITION_STEP * max(0, num_conditions - 1))
+UNMEASURED = 0.5  # the difficulty of a type no rollout has scored yet: only a probe round sorts by it
 
 
 @dataclass
@@ -60,8 +58,8 @@ class DifficultyTracker:
     """Per-query difficulty, shared by the sampler and the trainer; its state goes into checkpoints."""
 
     def __init__(self, kinds: Sequence[str], num_conditions: Sequence[int], settings: CurriculumSettings):
+        self.kinds = list(kinds)
         self.buckets = [f"{k}/{n}" for k, n in zip(kinds, num_conditions, strict=True)]
-        self.static = [static_prior(k, n) for k, n in zip(kinds, num_conditions, strict=True)]
         self.settings = settings
         self.difficulty: dict[int, float] = {}
         self.stuck: dict[int, int] = {}
@@ -69,7 +67,7 @@ class DifficultyTracker:
         self.visited: set[int] = set()  # this epoch
         self.round = 0
         self.epoch = 0
-        self._stats: dict[str, tuple[float, int]] | None = None  # bucket -> (mean d, seen), rebuilt after a change
+        self._stats: dict[str, tuple[float, int]] | None = None  # bucket or type -> (mean d, seen), after a change
 
     def __len__(self) -> int:
         return len(self.buckets)
@@ -89,18 +87,21 @@ class DifficultyTracker:
             self.parked_until[index] = self.epoch + 1 + self.settings.park_epochs
             self.stuck[index] = 0
 
-    def bucket_stats(self) -> dict[str, tuple[float, int]]:
-        # Computed once per change, not per look-up: a round sorts every unseen query by its prior.
+    def group_stats(self) -> dict[str, tuple[float, int]]:
+        """Mean difficulty and seen count per bucket ("implicit/2") and per type ("implicit"). Computed once per
+        change, not per look-up: a round sorts every unseen query by its prior."""
         if self._stats is None:
             totals: dict[str, list[float]] = {}
             for i, d in self.difficulty.items():
                 totals.setdefault(self.buckets[i], []).append(d)
-            self._stats = {bucket: (sum(ds) / len(ds), len(ds)) for bucket, ds in totals.items()}
+                totals.setdefault(self.kinds[i], []).append(d)
+            self._stats = {group: (sum(ds) / len(ds), len(ds)) for group, ds in totals.items()}
         return self._stats
 
     def prior(self, index: int) -> float:
-        stats = self.bucket_stats().get(self.buckets[index])
-        return stats[0] if stats else self.static[index]
+        stats = self.group_stats()
+        measured = stats.get(self.buckets[index]) or stats.get(self.kinds[index])
+        return measured[0] if measured else UNMEASURED
 
     def get(self, index: int) -> float:
         return self.difficulty[index] if index in self.difficulty else self.prior(index)
@@ -111,7 +112,7 @@ class DifficultyTracker:
     def bucket_mastered(self, index: int) -> bool:
         if index in self.difficulty:
             return False
-        stats = self.bucket_stats().get(self.buckets[index])
+        stats = self.group_stats().get(self.buckets[index])
         return stats is not None and stats[1] >= self.settings.bucket_min_seen and stats[0] < self.settings.tau
 
     def skipped(self, index: int) -> bool:
@@ -175,8 +176,27 @@ class CurriculumSampler(Sampler):
         t = self.tracker
         return [i for i in pool if not t.skipped(i) and not t.parked(i)]
 
+    def probe_round(self, active: Sequence[int], rng: random.Random) -> list[int]:
+        """Random active queries of the types never served (neither scored nor visited), one type after another,
+        or [] when every type has been. One query of each such type, then one batch more: the trainer fetches
+        the next batch before it scores the current one, so the round after the probe is sorted while the
+        probe's last batch is unscored, and every type must be scored by then."""
+        t = self.tracker
+        served = {t.kinds[i] for i in (*t.difficulty, *t.visited)}
+        queues: dict[str, list[int]] = {}
+        for i in rng.sample(list(active), len(active)):
+            if t.kinds[i] not in served:
+                queues.setdefault(t.kinds[i], []).append(i)
+        if not queues:
+            return []
+        interleaved = [i for row in itertools.zip_longest(*queues.values()) for i in row if i is not None]
+        size = math.ceil(len(queues) / self.batch_size) * self.batch_size + self.batch_size
+        rest = [i for i in rng.sample(list(active), len(active)) if i not in set(interleaved)]
+        return (interleaved + rest)[:size]
+
     def next_round(self) -> list[int]:
-        """The indices of the next round, easy to hard; starts a new epoch when this one has too few left."""
+        """The indices of the next round: a probe while a type is unmeasured, else easy to hard (or by
+        learnability); starts a new epoch when this one has too few left."""
         t, s = self.tracker, self.tracker.settings
         rng = random.Random(f"{self.seed}:{t.round}")
         t.round += 1
@@ -189,6 +209,9 @@ class CurriculumSampler(Sampler):
             active = self._active(everything)
         if len(active) < floor:  # too few left to learn from: the whole set, never a degenerate batch
             active = list(everything)
+        probe = self.probe_round(active, rng)
+        if probe:
+            return probe
         ties = {i: rng.random() for i in everything}
 
         def key(i: int) -> tuple[float, float]:
