@@ -1,21 +1,20 @@
 """Online curriculum (method.md §5): difficulty from live rollouts, easy-to-hard rounds, never degenerate.
 
-`DifficultyTracker` turns each query's group rewards into `d = mean(1 - r)` (r clipped to [0, 1]); unseen
-queries take the mean difficulty of seen queries of the same type and condition count (their *bucket*), else of
-the same type. Nothing is guessed: while some type has no query served, the round is a *probe* that serves every
-such type before any sorting (`probe_round`), so the order starts from what this model measurably solves. A
-fixed per-type guess served a warm start's solved type first (docs/study.md, 2026-12-04). An *epoch* visits
-every query at most once, as the paper's does, but in short *rounds* of `round_size` queries: each round takes
-the easiest active queries not yet visited this epoch, from the latest difficulties, plus a replay share of
-mastered ones. So the order reacts within minutes rather than after a pass
-over thousands of queries. Active means: not mastered (`d < tau`), not parked, and not in a mastered bucket
-(unseen, but the bucket's seen queries average below `tau`: the model already solves that kind). A query is
-*stuck* on a look that teaches nothing: d = 1 (no rollout right), or a group whose rollouts all scored the same
-(zero reward variance, so GRPO's advantages are all 0) while not mastered. With shaped rewards the second case is
-the common one: four copies of one wrong answer get the same partial QAS/PAS credit, d < 1, and no gradient.
-Queries stuck for `park_after` consecutive looks sit out the rest of the epoch and `park_epochs` more, then come
-back. When fewer than `min_active` queries are active, an epoch takes the whole set. The index layout is TRL's
-`RepeatSampler`'s, which `GRPOTrainer` relies on to form groups.
+`DifficultyTracker` turns each query's group rewards into `d = mean(1 - r)` (r clipped to [0, 1]); unseen queries take
+the mean difficulty of seen queries of the same type and condition count (their *bucket*), else of the same type.
+Nothing is guessed: while some type has no query served, the round is a *probe* that serves every such type before any
+sorting (`probe_round`), so the order starts from what this model measurably solves. A fixed per-type guess served a
+warm start's solved type first (docs/study.md, 2026-12-04). An *epoch* visits every query at most once, as the paper's
+does, but in short *rounds* of `round_size` queries: each round takes the easiest active queries not yet visited this
+epoch, from the latest difficulties, plus a replay share of mastered ones. So the order reacts within minutes rather
+than after a pass over thousands of queries. Active means: not mastered (`d < tau`), not parked, and not in a mastered
+bucket (unseen, but the bucket's seen queries average below `tau`: the model already solves that kind). A query is
+*stuck* on a look that teaches nothing: d = 1 (no rollout right), or a group whose rollouts all scored the same (zero
+reward variance, so GRPO's advantages are all 0) while not mastered. With shaped rewards the second case is the common
+one: four copies of one wrong answer get the same partial QAS/PAS credit, d < 1, and no gradient. Queries stuck for
+`park_after` consecutive looks sit out the rest of the epoch and `park_epochs` more, then come back. When fewer than
+`min_active` queries are active, an epoch takes the whole set. The index layout is TRL's `RepeatSampler`'s, which
+`GRPOTrainer` relies on to form groups.
 
 `order="learnability"` (rerec) replaces easy-to-hard with closest-to-half first: a round takes, and serves first,
 the queries whose difficulty is nearest 0.5, where a group's rollouts are most likely to disagree and GRPO has a
@@ -183,16 +182,17 @@ class CurriculumSampler(Sampler):
         probe's last batch is unscored, and every type must be scored by then."""
         t = self.tracker
         served = {t.kinds[i] for i in (*t.difficulty, *t.visited)}
+        shuffled = rng.sample(list(active), len(active))
         queues: dict[str, list[int]] = {}
-        for i in rng.sample(list(active), len(active)):
+        for i in shuffled:
             if t.kinds[i] not in served:
                 queues.setdefault(t.kinds[i], []).append(i)
         if not queues:
             return []
         interleaved = [i for row in itertools.zip_longest(*queues.values()) for i in row if i is not None]
         size = math.ceil(len(queues) / self.batch_size) * self.batch_size + self.batch_size
-        rest = [i for i in rng.sample(list(active), len(active)) if i not in set(interleaved)]
-        return (interleaved + rest)[:size]
+        chosen = set(interleaved)
+        return (interleaved + [i for i in shuffled if i not in chosen])[:size]
 
     def next_round(self) -> list[int]:
         """The indices of the next round: a probe while a type is unmeasured, else easy to hard (or by
