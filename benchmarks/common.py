@@ -23,6 +23,15 @@ def write_result(name: str, result: dict, markdown: str) -> dict:
     return result
 
 
+def write_pair(out: Path, stem: str, result: dict | list, markdown: str) -> Path:
+    """Write `out/<stem>.json` and `out/<stem>.md` (a report folder of its own, unlike `write_result`'s
+    `results/`) and return the Markdown file's path."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"{stem}.json").write_text(json.dumps(result, indent=2) + "\n")
+    (out / f"{stem}.md").write_text(markdown)
+    return out / f"{stem}.md"
+
+
 def paired_interval(before: list[float], after: list[float]) -> list[float]:
     """95% bootstrap interval of mean(after - before) over the same queries (`rerec.eval.stats`), rounded."""
     from rerec.eval.stats import paired_difference

@@ -5,7 +5,7 @@ a film the query names. With `--scores`, each `rerec eval` folder's Hit@1 is spl
 order it was evaluated with (its `eval_settings.json`).
 
     python benchmarks/facts_coverage.py --split val --out reports/facts-coverage \
-        --scores reports/study-hops-prompt/val/warm-start reports/study-runs/val/warm-start
+        --scores reports/study-hops-prompt/val/warm-start reports/study-128-tokens/val/warm-start
 
 Why: under the cap, `hops` order left the evidence out of a third of 20-candidate prompts, and on those the
 study's warm start was near chance (docs/study.md, 2026-12-04). Writes `coverage.json` and `coverage.md`.
@@ -17,6 +17,8 @@ import argparse
 import json
 from collections import defaultdict
 from pathlib import Path
+
+from common import write_pair
 
 from rerec.data.dataset import RecDataset
 from rerec.data.queries.schema import read_queries
@@ -97,9 +99,7 @@ def main() -> None:
         cfg = PromptConfig(max_facts=args.max_facts, max_candidates=args.candidates, facts_order=order)
         result["orders"][order] = coverage(ds, records, cfg, scores.get(order))
     if args.out:
-        args.out.mkdir(parents=True, exist_ok=True)
-        (args.out / "coverage.json").write_text(json.dumps(result, indent=2) + "\n")
-        (args.out / "coverage.md").write_text(markdown(result))
+        write_pair(args.out, "coverage", result, markdown(result))
     print(markdown(result))
 
 

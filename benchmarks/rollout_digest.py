@@ -22,6 +22,8 @@ import statistics
 from collections import defaultdict
 from pathlib import Path
 
+from common import write_pair
+
 from rerec.training.metrics_log import ROLLOUTS_FILE
 
 ACCURACY = "ndcg_reward"
@@ -138,10 +140,7 @@ def main() -> int:
     if args.out is None:
         print(text)
         return 0
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "rollouts.json").write_text(json.dumps(digests, indent=2) + "\n")
-    (args.out / "rollouts.md").write_text(text)
-    print(f"wrote {args.out / 'rollouts.md'}")
+    print(f"wrote {write_pair(args.out, 'rollouts', digests, text)}")
     return 0
 
 

@@ -21,6 +21,8 @@ import json
 import statistics
 from pathlib import Path
 
+from common import write_pair
+
 from rerec.eval.curve import rollouts_to_reach
 from rerec.eval.report import load_curves, load_runs, method_of, training_log, write_report
 
@@ -190,8 +192,7 @@ def main() -> int:
         name, _, folder = item.partition("=")
         retention[name] = json.loads((Path(folder) / "retention.json").read_text())
     summary = summarise(report, runs, load_curves(args.curves), retention, args.rerec, args.grpo, args.warm_start)
-    (args.out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
-    (args.out / "summary.md").write_text(markdown(summary))
+    write_pair(args.out, "summary", summary, markdown(summary))
     print(markdown(summary))
     return 0
 

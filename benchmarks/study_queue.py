@@ -35,14 +35,18 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 from rerec.eval.report import TRAINING_COPY
+from rerec.presets import resolve_presets
 
 GRPO = ["--qas", "false", "--pas", "false", "--raae", "false", "--curriculum", "false"]
 FP32 = ["--bf16", "false"]  # training; evaluation loads the weights in float32 (EVAL)
-# The prompt as the arms train (cpu-study): 20 candidates, 30 facts by entity, the query's evidence first.
+# The prompt as the arms train (cpu-study): 20 candidates, 30 facts by entity, the query's evidence first. The
+# answer budget (`--max_new_tokens`) is the preset's own `max_completion_length` (`answer_budget`).
 EVAL = [
     "--max_candidates", "20", "--max_facts", "30", "--facts_by", "entity", "--facts_order", "evidence",
-    "--dtype", "float32", "--batch_size", "16", "--max_new_tokens", "128",
+    "--dtype", "float32", "--batch_size", "16",
 ]  # fmt: skip
 # Validation slices (the warm start's and the learning curves') take these types round-robin.
 VAL_TYPES = ["--query_types", "explicit", "implicit", "misinformed", "interest"]
@@ -95,6 +99,14 @@ def arms(seeds: int) -> dict[str, list[str]]:
     return out | ABLATIONS
 
 
+def answer_budget(config: str) -> list[str]:
+    """Evaluation's `--max_new_tokens`: the training preset's `max_completion_length`, so that an arm is scored
+    on answers as long as those it learned from. 128 tokens cut off 29% of the warm start's multi-hop answers on
+    validation (their Hit@1 0.61, against 0.80 at 192; docs/study.md, 2026-12-04 (late morning))."""
+    path = Path(resolve_presets(["--config", config])[1])
+    return ["--max_new_tokens", str(yaml.safe_load(path.read_text())["max_completion_length"])]
+
+
 def rerec(*args: str) -> list[str]:
     return [sys.executable, "-m", "rerec.cli", *args]
 
@@ -103,7 +115,7 @@ def evaluation(model: Path | str, kept_as: str, args: argparse.Namespace, split:
     """`rerec eval` of one model (a folder, or a baseline's name) into `<root>/<kept_as>`."""
     out = Path(args.root) / kept_as
     answerer = ["--baseline", model] if isinstance(model, str) else ["--model_name_or_path", str(model)]
-    command = rerec("eval", *answerer, "--prepared", args.prepared, *split, *EVAL)
+    command = rerec("eval", *answerer, "--prepared", args.prepared, *split, *EVAL, *args.budget)
     return Step([*command, "--output_dir", str(out)], out, "metrics.json", kept_as, **extra)
 
 
@@ -147,7 +159,7 @@ def steps(arm: str, flags: list[str], args: argparse.Namespace) -> list[Step]:
     ]
     if arm in CURVED:
         slice_ = ["--split", "val", "--max_queries", str(args.curve_queries), *VAL_TYPES]
-        curve = rerec("eval", "--checkpoints", "--model_name_or_path", str(run), *data, *slice_, *EVAL)
+        curve = rerec("eval", "--checkpoints", "--model_name_or_path", str(run), *data, *slice_, *EVAL, *args.budget)
         folder = root / "curves" / arm
         out += [Step([*curve, "--output_dir", str(folder)], folder, "curve.json", f"curves/{arm}"),
                 retention(run / "final", arm, args)]  # fmt: skip
@@ -249,6 +261,7 @@ def main() -> int:
     )
     args = parser.parse_args()
     args.warm_start = args.warm_start or str(Path(args.root) / "warm-start")
+    args.budget = answer_budget(args.config)
     keep = Path(args.keep)
     checked = False  # the learning-rate check, asked once: before the first unit after GRPO's seed 0
     for unit, unit_steps in plan(args):

@@ -66,10 +66,16 @@ def queue_args(tmp_path, **extra):
     q = tmp_path / "q"
     args = argparse.Namespace(root=str(q), prepared="runs/ml100k", config="cpu-study", sft_config="cpu-study-sft",
                               warm_start=str(q / "warm-start"), keep=str(tmp_path / "kept"), seeds=2,
-                              curve_queries=100, only=None)  # fmt: skip
+                              curve_queries=100, only=None, budget=["--max_new_tokens", "192"])  # fmt: skip
     for key, value in extra.items():
         setattr(args, key, value)
     return args
+
+
+def test_the_queue_scores_answers_as_long_as_the_preset_trains_them():
+    import study_queue
+
+    assert study_queue.answer_budget("cpu-study") == ["--max_new_tokens", "192"]
 
 
 def test_the_queue_pairs_seeds_and_resumes_a_started_run(tmp_path):
@@ -87,6 +93,7 @@ def test_the_queue_pairs_seeds_and_resumes_a_started_run(tmp_path):
     train = fresh[0].command
     assert train[train.index("--model_name_or_path") + 1] == str(tmp_path / "q" / "warm-start" / "final")
     assert train[train.index("--bf16") + 1] == "false" and "float32" in fresh[1].command  # one precision everywhere
+    assert fresh[1].command[-3:-2] == fresh[2].command[-3:-2] == ["192"]  # the answer budget, before --output_dir
     run.mkdir(parents=True)
     (run / "metrics.jsonl").write_text("")  # stopped before its first checkpoint
     assert "--overwrite" in study_queue.steps("rerec-seed0", arms["rerec-seed0"], args)[0].command
