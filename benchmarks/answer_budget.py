@@ -18,12 +18,14 @@ from __future__ import annotations
 import argparse
 import json
 from collections import defaultdict
+from dataclasses import asdict
 from pathlib import Path
 
 from common import write_pair
 
 from rerec.eval.harness import read_scores
-from rerec.eval.stats import paired_difference
+from rerec.eval.report import paired_lines
+from rerec.eval.stats import PairedDifference, paired_difference
 
 STEP = 16  # tokens between the budgets read off the long run's answer lengths
 
@@ -56,11 +58,10 @@ def budgets(long: Path, short: Path) -> dict:
     ids = sorted(set(first) & set(second))
     types = sorted({first[i]["type"] for i in ids})
     kinds = {"all": ids} | {kind: [i for i in ids if first[i]["type"] == kind] for kind in types}
-    paired = {}
-    for kind, chosen in kinds.items():
-        d = paired_difference([first[i]["hit@1"] for i in chosen], [second[i]["hit@1"] for i in chosen])
-        paired[kind] = {"n": d.n, "long": d.first_mean, "short": d.second_mean, "diff": d.diff, "low": d.low,
-                        "high": d.high, "p_value": d.p_value, "differing": d.differing}  # fmt: skip
+    paired = {
+        kind: asdict(paired_difference([first[i]["hit@1"] for i in chosen], [second[i]["hit@1"] for i in chosen]))
+        for kind, chosen in kinds.items()
+    }
     low, high = budget_of(short), budget_of(long)
     curve = {
         b: {
@@ -82,14 +83,10 @@ def markdown(result: dict) -> str:
                          f"{row['hit@1']:.3f} | {done} |")  # fmt: skip
     if b := result.get("budget"):
         low, high = b["budgets"]
-        lines += ["", f"## {high} against {low} tokens (`{b['long']}` − `{b['short']}`, paired on the queries "
-                  "both answered)", ""]  # fmt: skip
-        lines += [f"| type | n | Hit@1 at {high} | at {low} | difference [95%] | p | queries differing |",
-                  "|---|---|---|---|---|---|---|"]  # fmt: skip
-        for kind, p in b["paired"].items():
-            lines.append(f"| {kind} | {p['n']} | {p['long']:.3f} | {p['short']:.3f} | {p['diff']:+.3f} "
-                         f"[{p['low']:+.3f}, {p['high']:+.3f}] | {p['p_value']:.4f} | {p['differing']} |")  # fmt: skip
-        lines += ["", "Hit@1 under each budget, from the long run's answer lengths:", "",
+        lines += ["", f"## {high} against {low} tokens: `{b['long']}` − `{b['short']}`", ""]
+        differences = {kind: PairedDifference(**p) for kind, p in b["paired"].items()}
+        lines += paired_lines("hit@1", f"{high} tokens", f"{low} tokens", differences)
+        lines += ["Hit@1 under each budget, from the long run's answer lengths:", "",
                   "| budget | Hit@1 | cut off |", "|---|---|---|"]  # fmt: skip
         lines += [f"| {k} | {v['hit@1']:.3f} | {v['cut_off']:.2f} |" for k, v in b["curve"].items()]
     return "\n".join(lines) + "\n"
