@@ -104,7 +104,10 @@ def answer_budget(config: str) -> list[str]:
     on answers as long as those it learned from. 128 tokens cut off 29% of the warm start's multi-hop answers on
     validation (their Hit@1 0.61, against 0.80 at 192; docs/study.md, 2026-12-04 (late morning))."""
     path = Path(resolve_presets(["--config", config])[1])
-    return ["--max_new_tokens", str(yaml.safe_load(path.read_text())["max_completion_length"])]
+    budget = (yaml.safe_load(path.read_text()) or {}).get("max_completion_length")
+    if budget is None:
+        raise SystemExit(f"{path} sets no max_completion_length: the queue evaluates at the arms' training budget")
+    return ["--max_new_tokens", str(budget)]
 
 
 def rerec(*args: str) -> list[str]:

@@ -6,6 +6,7 @@ import json
 import sys
 from pathlib import Path
 
+import pytest
 from test_report import scored_eval
 
 from rerec.eval.report import TRAINING_COPY
@@ -72,10 +73,14 @@ def queue_args(tmp_path, **extra):
     return args
 
 
-def test_the_queue_scores_answers_as_long_as_the_preset_trains_them():
+def test_the_queue_scores_answers_as_long_as_the_preset_trains_them(tmp_path):
     import study_queue
 
     assert study_queue.answer_budget("cpu-study") == ["--max_new_tokens", "192"]
+    unset = tmp_path / "unset.yaml"
+    unset.write_text("learning_rate: 1.0e-4\n")
+    with pytest.raises(SystemExit, match="sets no max_completion_length"):
+        study_queue.answer_budget(str(unset))
 
 
 def test_the_queue_pairs_seeds_and_resumes_a_started_run(tmp_path):
