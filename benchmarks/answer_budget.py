@@ -9,7 +9,7 @@ the same answer under it).
                 reports/study-128-tokens/test/rerec-seed0 \
         --long reports/answer-budget/warm-start-192 --short reports/study-128-tokens/val/warm-start
 
-Why: at 128 tokens a third of the study's multi-hop answers never reached their box, and RL mostly learned
+Why: at 128 tokens a third of the study warm start's multi-hop answers never reached their box, and RL mostly learned
 brevity (docs/study.md, 2026-12-04 (late morning)). Writes `budget.json` and `budget.md`.
 """
 
