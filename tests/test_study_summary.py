@@ -61,6 +61,18 @@ def test_summary_reads_the_goals_off_the_report(tmp_path, monkeypatch):
     ).read_text()
 
 
+def test_rollouts_to_grpo_final_come_with_grpo_own_share():
+    def curve(*rewards):
+        return [{"rollouts": 128 * (i + 1), "reward": r} for i, r in enumerate(rewards)]
+
+    flat = {"grpo": curve(0.67, 0.66, 0.665), "rerec": curve(0.60, 0.68, 0.70)}
+    assert study.rollouts_to_grpo_final(flat, "rerec", "grpo") == {"rerec": 2 / 3, "grpo": 1 / 3}
+    climbing = {"grpo": curve(0.5, 0.6, 0.7), "rerec": curve(0.5, 0.55, 0.6)}  # ReRec never reaches 0.7
+    assert study.rollouts_to_grpo_final(climbing, "rerec", "grpo") == {"rerec": None, "grpo": 1.0}
+    assert study.rollouts_to_grpo_final({"grpo": climbing["grpo"]}, "rerec", "grpo") == {"rerec": None, "grpo": 1.0}
+    assert study.rollouts_to_grpo_final({}, "rerec", "grpo") == {"rerec": None, "grpo": None}
+
+
 def queue_args(tmp_path, **extra):
     import argparse
 
