@@ -62,12 +62,11 @@ def rollouts_to_grpo_final(curves: dict, rerec: str, grpo: str) -> dict[str, flo
     rollouts (None without the curves). GRPO's own share is the reference the issue's goal (ReRec's at most 0.6)
     is read against: GRPO seed 0's 192-token curve is flat after step 8, so GRPO itself reaches its final value
     at 1/6 of its rollouts, and a small share for ReRec then says nothing about speed (docs/study.md)."""
-    final = curves[grpo][-1] if curves.get(grpo) else None
-    return {
-        m: None if final is None or m not in curves else ratio(rollouts_to_reach(curves[m], final["reward"]),
-                                                                final["rollouts"])
-        for m in (rerec, grpo)
-    }  # fmt: skip
+    if not curves.get(grpo):
+        return {rerec: None, grpo: None}
+    final = curves[grpo][-1]
+    reach = {m: rollouts_to_reach(curves[m], final["reward"]) for m in (rerec, grpo) if m in curves}
+    return {m: ratio(reach.get(m), final["rollouts"]) for m in (rerec, grpo)}
 
 
 def summarise(report: dict, runs: dict, curves: dict, retention: dict, rerec: str, grpo: str, warm: str) -> dict:
