@@ -126,6 +126,20 @@ def test_a_pick_its_own_steps_refute_is_moved_down_and_the_answer_says_why():
     assert kept.answer(Request("a sci-fi film from the 1970s", k=8)).items[0]["title"] == "Heat (1995)"
 
 
+def test_a_refuted_answer_leads_with_the_one_candidate_the_graph_confirms():
+    text = "Step 1: Blade Runner (1982) is a Horror film.\n\\boxed{Blade Runner (1982); Heat (1995)}"
+    request = Request("a Horror film directed by Ridley Scott", k=8)
+    response = ScriptedAssistant(WORLD, [text], num_candidates=8).answer(request)
+    assert response.items[0]["title"] == "Alien (1979)" and "graph" in response.items[0]["by"]
+    assert response.items[-1]["title"] == "Blade Runner (1982)"  # refuted, so still moved down
+    assert response.warnings[0] == (
+        "put Alien (1979) first: a step of the answer is refuted by the knowledge graph, and it is the only "
+        "candidate the graph confirms for everything the request names (Horror; Ridley Scott)"
+    )
+    unchecked = ScriptedAssistant(WORLD, [text], num_candidates=8, graph_check=False).answer(request)
+    assert unchecked.items[0]["title"] == "Heat (1995)"
+
+
 def test_asking_for_more_items_than_were_retrieved_is_said():
     response = ScriptedAssistant(WORLD, [JAWS_STEPS], num_candidates=4).answer(Request("a film like Jaws", k=9))
     assert len(response.items) < 9

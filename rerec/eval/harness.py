@@ -13,7 +13,7 @@ import math
 import time
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import torch
@@ -28,6 +28,7 @@ from rerec.eval.baselines import BASELINES, Ranker, build_ranker
 from rerec.eval.generation import generate_batches, generate_batches_vllm
 from rerec.rewards.shaping import RewardConfig, build_rewards, weighted_rewards
 from rerec.task.answer import Answer, AnswerReader
+from rerec.task.graph_check import graph_lead, led_by
 from rerec.task.parsing import segments
 from rerec.task.prompts import PromptConfig
 from rerec.task.rows import TrainDataArguments, load_split, row_titles
@@ -62,6 +63,14 @@ class EvalConfig:
         default=None, metadata={"help": f"Evaluate a non-LLM baseline instead of the model: one of {BASELINES}."}
     )
 
+    graph_check: bool = field(
+        default=False,
+        metadata={
+            "help": "Score each answer after rerec's graph check: a boxed answer with a step the graph refutes, "
+            "where exactly one candidate has every entity the query names, leads with that candidate "
+            "(rerec/task/graph_check.py). Off: the model's own answer. Scores say where it fired (graph_led)."
+        },
+    )
     checkpoints: bool = field(
         default=False,
         metadata={
@@ -84,15 +93,27 @@ class EvalConfig:
 
 
 def score_row(
-    row: dict, text: str, reader: AnswerReader, graph: KnowledgeGraph, verifier: StepVerifier | None, k: int
+    row: dict,
+    text: str,
+    reader: AnswerReader,
+    graph: KnowledgeGraph,
+    verifier: StepVerifier | None,
+    k: int,
+    graph_check: bool = False,
 ) -> dict:
     """Per-prediction scores of a completion: the same reading and NDCG as the rewards (an unboxed answer scores 0
     here, not the reward's −0.5); how many of its step claims, and of its steps with a claim, the verifier could
     check and found false; and whether it boxed an item the query itself names (`hint_boxed`, None when the query
-    names none): a first hop mistaken for the answer."""
+    names none): a first hop mistaken for the answer. With `graph_check` (and a verifier) the ranking metrics are
+    those of the checked answer and `graph_led` says whether the check changed its lead."""
     per_step = [verifier.claims(s.text) for s in segments(text)] if verifier else []
     claims = [c for step in per_step for c in step]
     answer = reader.read(text, row["candidates"] or None)
+    led = None
+    if graph_check and row["candidates"] and answer.boxed and any(c.verdict == "false" for c in claims):
+        led = graph_lead(graph, row["query"], [c["item_id"] for c in row["candidates"]], answer.ranked)
+        if led is not None:
+            answer = replace(answer, ranked=led_by(led, answer.ranked))
     scores = score_answer(answer, row, k, graph)
     hinted = [h["item_id"] for h in row.get("hinted") or ()]
     hint_boxed = None
@@ -105,6 +126,7 @@ def score_row(
         "false_claims": sum(c.verdict == "false" for c in claims),
         "checked_steps": sum(bool(step) for step in per_step),
         "false_steps": sum(any(c.verdict == "false" for c in step) for step in per_step),
+        **({"graph_led": float(led is not None)} if graph_check else {}),
     }
 
 
@@ -307,7 +329,7 @@ def row_scores(
             scores = {**score_answer(answer, row, cfg.k, ds.graph), "hint_boxed": None, **dict.fromkeys(CLAIM_KEYS, 0)}
         else:
             verifier = StepVerifier(ds.graph, ds.catalog, row_titles(row)) if facts else None
-            scores = score_row(row, pred["completion"], reader, ds.graph, verifier, cfg.k)
+            scores = score_row(row, pred["completion"], reader, ds.graph, verifier, cfg.k, cfg.graph_check)
         scores["reward"] = rewards.get(row["id"])  # None for a baseline: it writes no completion
         out.append({**scores, "tokens": pred["tokens"], "seconds": pred["seconds"]})
     return out

@@ -26,9 +26,10 @@ from rerec.serve.limits import k_problem, query_problem
 from rerec.serve.refutation import refuted_picks, why_demoted
 from rerec.serve.retrieval import SOURCES, RetrievalConfig, Retriever, SemanticIndex
 from rerec.task.answer import AnswerReader
+from rerec.task.graph_check import graph_lead
 from rerec.task.parsing import segments, step_text
 from rerec.task.prompts import PromptConfig, build_messages
-from rerec.task.verifier import StepVerifier, verdict_of
+from rerec.task.verifier import StepVerifier, mentioned_entities, verdict_of
 
 logger = logging.getLogger(__name__)
 
@@ -107,6 +108,13 @@ class AssistantConfig:
     demote_refuted: bool = field(
         default=True,
         metadata={"help": "Move picks whose claims the knowledge graph refutes below every other item, and say so."},
+    )
+    graph_check: bool = field(
+        default=True,
+        metadata={
+            "help": "When the answer's reasoning has a step the knowledge graph refutes and exactly one candidate "
+            "has every entity the request names, put that candidate first, and say so (rerec/task/graph_check.py)."
+        },
     )
 
     def __post_init__(self) -> None:
@@ -261,7 +269,8 @@ class Assistant:
 
     def respond(self, request: Request, plan: dict, text: str) -> Response:
         """The answer to `request` from the completion `text`: grounded picks fused with retrieval, steps with
-        their verdicts, and picks the steps' refuted claims concern moved below the rest (`demote_refuted`)."""
+        their verdicts, picks the steps' refuted claims concern moved below the rest (`demote_refuted`), and the
+        graph's own pick first where it settles a refuted answer (`graph_check`)."""
         found = plan["found"]
         answer = self.reader.read(text, plan["record"]["candidates"])
         picked = list(dict.fromkeys(i for i in answer.ranked if i is not None))
@@ -272,9 +281,15 @@ class Assistant:
             claims += step_claims
             facts = [self._fact(c) for c in step_claims]
             steps.append({"text": seg.text, "verdict": VERDICTS[verdict_of(step_claims)], "facts": facts})
+        lead = None
+        if self.cfg.graph_check and answer.boxed and any(c.verdict == "false" for c in claims):
+            lead = graph_lead(self.ds.graph, request.query, found.candidates, picked)
         refuted = refuted_picks(claims, picked) if self.cfg.demote_refuted else {}
-        items = self._rank(picked, found.candidates, request.k, found.sources, set(refuted))
+        refuted.pop(lead, None)  # the graph confirms it for everything the request names: it leads, claims aside
+        items = self._rank(picked, found.candidates, request.k, found.sources, set(refuted), lead)
         warnings = self.premise_warnings(request.query, found.linked)
+        if lead is not None:
+            warnings.append(self.why_led(lead, request.query))
         warnings += [why_demoted(item, why, self.ds.catalog, self.ds.graph) for item, why in refuted.items()]
         if len(items) < request.k:
             warnings.append(
@@ -288,11 +303,17 @@ class Assistant:
         return Response(items, steps, warnings, text, found.candidates, {})
 
     def _rank(
-        self, picked: list[str], candidates: list[str], k: int, sources: dict[str, list[str]], refuted: set[str]
+        self,
+        picked: list[str],
+        candidates: list[str],
+        k: int,
+        sources: dict[str, list[str]],
+        refuted: set[str],
+        lead: str | None = None,
     ) -> list[dict]:
         """Reciprocal-rank fusion of the model's ranking and the retrieval order, equal weights: the model's
         first pick leads unless refuted; candidates it did not name follow in retrieval order. Refuted picks lose
-        the model's vote and come after every other item."""
+        the model's vote and come after every other item. The graph check's `lead`, if any, comes first."""
         model_rank = {item: r for r, item in enumerate(i for i in picked if i not in refuted)}
         retrieval_rank = {item: r for r, item in enumerate(candidates)}
         pool = list(dict.fromkeys([*picked, *candidates]))
@@ -301,7 +322,7 @@ class Assistant:
             + (0.5 / (1 + retrieval_rank[i]) if i in retrieval_rank else 0.0)
             for i in pool
         }
-        ranked = sorted(pool, key=lambda i: (i in refuted, -scores[i]))[:k]
+        ranked = sorted(pool, key=lambda i: (i != lead, i in refuted, -scores[i]))[:k]
         catalog = self.ds.catalog
         return [
             {
@@ -309,11 +330,21 @@ class Assistant:
                 "title": catalog[i].display_title,
                 "year": catalog[i].year,
                 "score": round(scores[i], 4),
-                "by": (["model"] if i in model_rank or i in refuted else []) + sources.get(i, []),
+                "by": (["model"] if i in model_rank or i in refuted else [])
+                + (["graph"] if i == lead else [])
+                + sources.get(i, []),
                 "refuted": i in refuted,
             }
             for i in ranked
         ]
+
+    def why_led(self, item: str, query: str) -> str:
+        """One sentence for the answer's warnings on the graph check's lead."""
+        named = "; ".join(self.ds.graph.name(e) or e for e in mentioned_entities(self.ds.graph, query))
+        return (
+            f"put {self.ds.catalog[item].display_title} first: a step of the answer is refuted by the knowledge "
+            f"graph, and it is the only candidate the graph confirms for everything the request names ({named})"
+        )
 
     def _fact(self, claim) -> dict:
         catalog, graph = self.ds.catalog, self.ds.graph

@@ -136,6 +136,18 @@ def _named_entities(graph: KnowledgeGraph) -> tuple[dict[str, str], PhraseIndex]
     return texts, PhraseIndex(texts)
 
 
+def mentioned_entities(graph: KnowledgeGraph, text: str) -> list[str]:
+    """The graph's named entities `text` mentions (people, studios, genres, decades ...), in order, the longest
+    name at each place: what a request states outright.
+
+    >>> from rerec.data.knowledge_graph import KnowledgeGraph, Triple
+    >>> g = KnowledgeGraph([Triple("1", "genre", "genre:Drama")], {"genre:Drama": "Drama"})
+    >>> mentioned_entities(g, "A drama, please")
+    ['genre:Drama']
+    """
+    return [key for key, _pos, _length in _non_overlapping(_named_entities(graph)[1].hits(norm_text(text)))]
+
+
 def verdict_of(claims: Iterable[Claim]) -> str:
     """The whole step's word from its claims: "false" when any is false, "verified" when there are some and all
     hold, else "unchecked"."""
