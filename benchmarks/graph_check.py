@@ -1,5 +1,5 @@
 """What rerec's graph check (`rerec eval --graph_check`, `rerec/task/graph_check.py`) does to an evaluation. Each
-`rerec eval` folder's completions are scored again with the check into `<out>/<parent>-<name>` (nothing is
+`rerec eval` folder's completions are scored again with the check into `<out>/<name>+graph[-seed<N>]` (nothing is
 generated: the same answers), then per query type: the paired Hit@1 difference checked − unchecked, how often
 the check changed the lead, and how often that fixed or broke the answer.
 
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import shutil
 from collections import defaultdict
 from dataclasses import asdict, fields
@@ -40,7 +41,7 @@ def checked(folder: Path, out: Path) -> Path:
     settings = json.loads((folder / SETTINGS).read_text())
     if settings.get("baseline"):
         raise ValueError(f"{folder} is a baseline's evaluation: the graph check reads a model's reasoning")
-    target = out / f"{folder.parent.name}-{folder.name}"
+    target = out / re.sub(r"(-seed\d+)?$", r"+graph\1", folder.name, count=1)  # rerec-seed0 -> rerec+graph-seed0
     data, prompt = _config(TrainDataArguments, settings), _config(PromptConfig, settings)
     cfg = _config(EvalConfig, settings, output_dir=str(target), graph_check=True)
     claim_folder(target, "eval", reuse=True, inputs=[Path(data.prepared)])
