@@ -5,13 +5,15 @@
         --out reports/study-2026-12
 
     python benchmarks/study.py --kept reports/study-runs --out reports/study      # what study_queue.py kept
+    python benchmarks/study.py --kept reports/study-runs --checked reports/graph-check/test --out reports/study
 
 `--evals` are `rerec eval` folders on the test split, named `<method>[-seed<N>]` (`rerec-seed0`, `grpo-seed1`,
 `rerec-no-raae`, `popularity`, ...); `--curves` are `rerec eval --checkpoints` folders on a validation slice,
 named the same way; `--retention` names `rerec retention` folders. The script writes `rerec report`'s files
 (every method, intervals, ReRec − GRPO and ReRec − each baseline paired per type, the learning curves) and
 `summary.json` + `summary.md`: the issue's goals, each with its number and whether it holds. A goal whose inputs
-are missing is reported as `null`, not as met.
+are missing is reported as `null`, not as met. `--checked` adds the same answers after rerec's graph check
+(`benchmarks/graph_check.py`), reported beside the model's own, never in their place.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ BASELINES = ("random", "popularity", "lightgcn", "bm25", "minilm")
 CONDITION_TYPES = ("explicit", "implicit", "misinformed")
 METRICS = ["hit@1", "ndcg@10", "reward", "format", "false_step_share", "hint_boxed"]
 PAPER_RELATIVE = 0.13  # ReRec over GRPO in the paper, relative
+CHECKED = "+graph"  # benchmarks/graph_check.py's method suffix: rerec-seed0 -> rerec+graph-seed0
 
 
 def seed_mean(runs: dict, method: str, metric: str, column: str = "all") -> float | None:
@@ -69,6 +72,32 @@ def rollouts_to_grpo_final(curves: dict, rerec: str, grpo: str) -> dict[str, flo
     return {m: ratio(reach.get(m), final["rollouts"]) for m in (rerec, grpo)}
 
 
+def versus_baselines(runs: dict, paired: dict, method: str) -> dict[str, dict]:
+    """Per condition type: `method` against the best non-LLM baseline there, with the paired interval."""
+    versus = {}
+    for kind in CONDITION_TYPES:
+        scores = {b: seed_mean(runs, b, "hit@1", kind) for b in BASELINES if b in runs}
+        scores = {b: v for b, v in scores.items() if v is not None}
+        if not scores or seed_mean(runs, method, "hit@1", kind) is None:
+            continue
+        best = max(scores, key=scores.get)
+        d = paired.get(f"{method} - {best}", {}).get(kind)
+        versus[kind] = {
+            "rerec": seed_mean(runs, method, "hit@1", kind), "best_baseline": scores[best],
+            "best_baseline_name": best, "diff_ci": None if d is None else [d["low"], d["high"]],
+            "diff_ci_seeds": None if d is None or d["seeds_low"] is None else [d["seeds_low"], d["seeds_high"]],
+            "p_value": None if d is None else d["p_value"], "finding": d is not None and d["finding"],
+        }  # fmt: skip
+    return versus
+
+
+def beats(versus: dict) -> bool | None:
+    """Whether a method is ahead of the best baseline on every condition type, each with a paired finding."""
+    if len(versus) < len(CONDITION_TYPES):
+        return None
+    return all(v["finding"] and v["rerec"] > v["best_baseline"] for v in versus.values())
+
+
 def summarise(report: dict, runs: dict, curves: dict, retention: dict, rerec: str, grpo: str, warm: str) -> dict:
     paired = report["paired"]["hit@1"]
     # did RL move the warm start at all? (per method, every column the paired report has)
@@ -87,20 +116,7 @@ def summarise(report: dict, runs: dict, curves: dict, retention: dict, rerec: st
             "seeds_ci_low": multihop["seeds_low"], "seeds_ci_high": multihop["seeds_high"],
             "rerec": multihop["first_mean"], "grpo": multihop["second_mean"],
         }  # fmt: skip
-    versus = {}
-    for kind in CONDITION_TYPES:
-        scores = {b: seed_mean(runs, b, "hit@1", kind) for b in BASELINES if b in runs}
-        scores = {b: v for b, v in scores.items() if v is not None}
-        if not scores or seed_mean(runs, rerec, "hit@1", kind) is None:
-            continue
-        best = max(scores, key=scores.get)
-        d = paired.get(f"{rerec} - {best}", {}).get(kind)
-        versus[kind] = {
-            "rerec": seed_mean(runs, rerec, "hit@1", kind), "best_baseline": scores[best],
-            "best_baseline_name": best, "diff_ci": None if d is None else [d["low"], d["high"]],
-            "diff_ci_seeds": None if d is None or d["seeds_low"] is None else [d["seeds_low"], d["seeds_high"]],
-            "p_value": None if d is None else d["p_value"], "finding": d is not None and d["finding"],
-        }  # fmt: skip
+    versus = versus_baselines(runs, paired, rerec)
     writers = [m for m, rs in runs.items() if not str(rs[0]["settings"].get("model", "")).startswith("baseline:")]
     false_steps = {m: seed_mean(runs, m, "false_step_share") for m in writers}  # a baseline writes no steps
     zero = {m: tied_share(runs, m) for m in writers}
@@ -109,6 +125,9 @@ def summarise(report: dict, runs: dict, curves: dict, retention: dict, rerec: st
     summary = {
         "rerec_minus_grpo_multihop": head,
         "rerec_vs_best_baseline": versus,
+        # the same with rerec's graph check on the same answers (benchmarks/graph_check.py): a system result,
+        # not the RL comparison; the goal above is read on the model's own answers
+        "rerec_graph_vs_best_baseline": versus_baselines(runs, paired, f"{rerec}{CHECKED}"),
         "minus_warm_start": over_warm,
         "false_step_share": {"rerec": false_steps.get(rerec), "grpo": false_steps.get(grpo), "by_method": false_steps},
         "hint_box_rate": {m: seed_mean(runs, m, "hint_boxed") for m in writers},
@@ -133,14 +152,12 @@ def summarise(report: dict, runs: dict, curves: dict, retention: dict, rerec: st
 def goals(s: dict) -> dict[str, bool | None]:
     """The issue's goals; None where the numbers are missing."""
     head, steps, keep = s["rerec_minus_grpo_multihop"], s["false_step_share"], s["retention"]
-    versus = s["rerec_vs_best_baseline"]
     return {
         "multihop_gap_above_0_and_paper_size": None
         if head is None
         else head["finding"] and head["diff"] > 0 and (head["relative"] or 0) >= PAPER_RELATIVE,
-        "beats_best_baseline_every_condition_type": None
-        if len(versus) < len(CONDITION_TYPES)
-        else all(v["finding"] and v["rerec"] > v["best_baseline"] for v in versus.values()),
+        "beats_best_baseline_every_condition_type": beats(s["rerec_vs_best_baseline"]),
+        "beats_best_baseline_every_condition_type_with_graph_check": beats(s["rerec_graph_vs_best_baseline"]),
         "rollouts_to_grpo_final_at_most_0.6": None
         if s["rollouts_to_grpo_final_ratio"] is None
         else s["rollouts_to_grpo_final_ratio"] <= 0.6,
@@ -177,6 +194,9 @@ def main() -> int:
     inputs.add_argument(
         "--kept", type=Path, help="a study_queue.py --keep folder: its test/*, curves/* and retention/* (every seed)"
     )
+    parser.add_argument(
+        "--checked", type=Path, help="a benchmarks/graph_check.py --out folder on the test split: its evaluations join"
+    )
     parser.add_argument("--curves", nargs="*", type=Path, default=[], help="rerec eval --checkpoints folders")
     parser.add_argument("--retention", nargs="*", default=[], metavar="NAME=FOLDER", help="rerec retention folders")
     parser.add_argument("--rerec", default="rerec", help="method name of ReRec's runs")
@@ -192,9 +212,12 @@ def main() -> int:
         args.evals = sorted(p for p in (args.kept / "test").iterdir() if (p / "metrics.json").is_file())
         args.curves = sorted(p for p in (args.kept / "curves").glob("*") if (p / "curve.json").is_file())
         args.retention = [f"{retention_name(p)}={p}" for p in sorted((args.kept / "retention").glob("*"))]
+    if args.checked:
+        args.evals += sorted(p for p in args.checked.iterdir() if (p / "metrics.json").is_file())
     runs = load_runs(args.evals)
-    pairs = [(args.rerec, args.grpo)] if {args.rerec, args.grpo} <= set(runs) else []
-    pairs += [(args.rerec, b) for b in BASELINES if b in runs and args.rerec in runs]
+    checked = (f"{args.rerec}{CHECKED}", f"{args.grpo}{CHECKED}")
+    pairs = [p for p in ((args.rerec, args.grpo), checked) if set(p) <= set(runs)]
+    pairs += [(m, b) for m in (args.rerec, checked[0]) for b in BASELINES if {m, b} <= set(runs)]
     pairs += [(m, args.warm_start) for m in (args.rerec, args.grpo) if {m, args.warm_start} <= set(runs)]
     write_report(args.evals, args.out, METRICS, args.title, args.overwrite, pairs, args.curves)
     report = json.loads((args.out / "report.json").read_text())

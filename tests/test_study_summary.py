@@ -192,9 +192,15 @@ def test_the_summary_reads_what_the_queue_kept(tmp_path, monkeypatch):
     for name, passed in (("warm-start", 25), ("rerec-seed0", 27), ("grpo-seed0", 20)):
         (kept / "retention" / name).mkdir(parents=True)
         (kept / "retention" / name / "retention.json").write_text(json.dumps({"all": {"passed": passed, "n": 72}}))
-    monkeypatch.setattr(sys, "argv", ["study.py", "--kept", str(kept), "--out", str(tmp_path / "out")])
+    checked = tmp_path / "graph-check"  # benchmarks/graph_check.py's folder: the same answers after the check
+    scored_eval(checked / "rerec+graph-seed0", {"explicit": [1] * 10, "implicit": [1] * 10, "misinformed": [1] * 10})
+    argv = ["study.py", "--kept", str(kept), "--checked", str(checked), "--out", str(tmp_path / "out")]
+    monkeypatch.setattr(sys, "argv", argv)
     assert study.main() == 0
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert set(summary["rerec_vs_best_baseline"]) == {"implicit", "misinformed"}  # the model's own answers
+    assert summary["rerec_graph_vs_best_baseline"]["implicit"]["best_baseline_name"] == "popularity"
+    assert summary["goals"]["beats_best_baseline_every_condition_type_with_graph_check"] is None  # no explicit
     assert summary["retention"] == {"grpo": 20, "rerec": 27, "warm_start": 25}
     assert summary["goals"]["retention_not_below_warm_start"] is True
     assert summary["rerec_minus_grpo_multihop"]["diff"] == 0.5 and "popularity" not in summary["hint_box_rate"]
