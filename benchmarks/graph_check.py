@@ -1,15 +1,15 @@
 """What rerec's graph check (`rerec eval --graph_check`, `rerec/task/graph_check.py`) does to an evaluation. Each
 `rerec eval` folder's completions are scored again with the check into `<out>/<name>+graph[-seed<N>]` (nothing is
 generated: the same answers), then per query type: the paired Hit@1 difference checked − unchecked, how often
-the check changed the lead, and how often that fixed or broke the answer.
+the check changed the lead, and how often that fixed or broke the answer. Also serving's ordering rules read on the
+same answers: refuted picks moved down (`demote_refuted`), alone and with the check (serving's defaults).
 
     python benchmarks/graph_check.py --out reports/graph-check/val \
         --evals reports/study-runs/val/warm-start runs/study/curves/grpo-seed0/checkpoint-48
 
 Why: on explicit requests the model trails BM25, and a step the graph refutes marks most of its wrong answers
-(docs/study.md). The rule was designed on the validation split; the test split is read once, at the end of the
-study. Writes `graph_check.json` and `graph_check.md`; the checked folders are `rerec eval` folders that
-`rerec report` reads.
+(docs/study.md). The rule was designed on the validation split and fixed before the test split was read. Writes
+`graph_check.json` and `graph_check.md`; the checked folders are `rerec eval` folders that `rerec report` reads.
 """
 
 from __future__ import annotations
@@ -25,11 +25,18 @@ from pathlib import Path
 from common import write_pair
 
 from rerec.data.atomic import claim_folder
-from rerec.eval.harness import PREDICTIONS, SETTINGS, EvalConfig, evaluate, read_scores
+from rerec.data.grounding import TitleIndex
+from rerec.eval.harness import PREDICTIONS, SETTINGS, EvalConfig, evaluate, read_predictions, read_scores
 from rerec.eval.report import paired_lines
 from rerec.eval.stats import PairedDifference, paired_difference
+from rerec.serve.refutation import refuted_picks
+from rerec.task.answer import AnswerReader
+from rerec.task.graph_check import graph_lead
+from rerec.task.parsing import segments, step_text
 from rerec.task.prompts import PromptConfig
-from rerec.task.rows import TrainDataArguments
+from rerec.task.rows import TrainDataArguments, load_split, row_titles
+from rerec.task.score import truth_ids
+from rerec.task.verifier import StepVerifier
 
 
 def _config(cls, settings: dict, **changes):
@@ -50,9 +57,39 @@ def checked(folder: Path, out: Path) -> Path:
     return target
 
 
+def serving_hits(folder: Path) -> dict[str, dict[str, float]]:
+    """Per query, Hit@1 of `folder`'s answers under serving's ordering rules on the shown candidates: refuted picks
+    moved behind every other candidate (`demote_refuted`), without and with the graph check's lead before them
+    (serving's defaults). Why: moving refuted picks down cost Hit@1 on the 5-candidate demo (docs/serving.md)."""
+    settings = json.loads((folder / SETTINGS).read_text())
+    rows, ds = load_split(_config(TrainDataArguments, settings), _config(PromptConfig, settings), "candidates",
+                          settings["split"])  # fmt: skip
+    done = read_predictions(folder / PREDICTIONS)
+    reader = AnswerReader(TitleIndex(ds.catalog, settings["grounding_threshold"]), "candidates")
+    out = {}
+    for row in rows:
+        text = done[row["id"]]["completion"]
+        answer = reader.read(text, row["candidates"])
+        shown = [c["item_id"] for c in row["candidates"]]
+        picked = list(dict.fromkeys(i for i in answer.ranked if i is not None))
+        verifier = StepVerifier(ds.graph, ds.catalog, row_titles(row))
+        claims = [c for seg in segments(text) for c in verifier.claims(step_text(seg))]
+        refuted = refuted_picks(claims, picked)
+        kept = [i for i in picked if i not in refuted]
+        demoted = (kept + [i for i in shown if i not in picked] + list(refuted))[0] if picked else None
+        lead = None
+        if answer.boxed and any(c.verdict == "false" for c in claims):
+            lead = graph_lead(ds.graph, row["query"], shown, picked)
+            lead = None if lead in refuted else lead  # as serving: a refuted pick is never first
+        truth = truth_ids(row["ground_truth"]) & set(shown)
+        out[row["id"]] = {"demoted": float(demoted in truth), "demoted_checked": float((lead or demoted) in truth)}
+    return out
+
+
 def compare(before: Path, after: Path) -> dict[str, dict]:
-    """By query type (and `all`): the paired Hit@1 difference after − before, and the check's changes."""
-    first, second = read_scores(before), read_scores(after)
+    """By query type (and `all`): the paired Hit@1 difference after − before, the check's changes, and serving's
+    orders (`serving_hits`) against the model's own."""
+    first, second, serving = read_scores(before), read_scores(after), serving_hits(before)
     by_type: dict[str, list[str]] = defaultdict(list)
     for query, score in first.items():
         by_type[score["type"]].append(query)
@@ -66,6 +103,12 @@ def compare(before: Path, after: Path) -> dict[str, dict]:
             "led": len(led),
             "fixed": sum(second[i]["hit@1"] > first[i]["hit@1"] for i in led),
             "broke": sum(second[i]["hit@1"] < first[i]["hit@1"] for i in led),
+            **{
+                f"serving_{order}": asdict(
+                    paired_difference([serving[i][order] for i in ids], [first[i]["hit@1"] for i in ids])
+                )
+                for order in ("demoted", "demoted_checked")
+            },
         }
     return out
 
@@ -79,6 +122,9 @@ def markdown(result: dict) -> str:
         lines.append("")
         differences = {kind: PairedDifference(**t["paired"]) for kind, t in row["types"].items()}
         lines += paired_lines("hit@1", "checked", "unchecked", differences)
+        for order, name in (("demoted", "refuted picks moved down"), ("demoted_checked", "moved down + check")):
+            differences = {kind: PairedDifference(**t[f"serving_{order}"]) for kind, t in row["types"].items()}
+            lines += paired_lines("hit@1", name, "the model's order", differences)
     return "\n".join(lines) + "\n"
 
 

@@ -138,6 +138,11 @@ def test_a_refuted_answer_leads_with_the_one_candidate_the_graph_confirms():
     )
     unchecked = ScriptedAssistant(WORLD, [text], num_candidates=8, graph_check=False).answer(request)
     assert unchecked.items[0]["title"] == "Heat (1995)"
+    # the confirmed candidate is itself a refuted pick: it is not put first (a refuted pick never is)
+    claimed = "Step 1: Alien (1979) is a Comedy title.\n\\boxed{Heat (1995); Alien (1979)}"
+    response = ScriptedAssistant(WORLD, [claimed], num_candidates=8).answer(request)
+    assert response.items[0]["title"] != "Alien (1979)" and response.items[-1]["title"] == "Alien (1979)"
+    assert not any(w.startswith("put ") for w in response.warnings)
 
 
 def test_asking_for_more_items_than_were_retrieved_is_said():

@@ -281,11 +281,11 @@ class Assistant:
             claims += step_claims
             facts = [self._fact(c) for c in step_claims]
             steps.append({"text": seg.text, "verdict": VERDICTS[verdict_of(step_claims)], "facts": facts})
+        refuted = refuted_picks(claims, picked) if self.cfg.demote_refuted else {}
         lead = None
         if self.cfg.graph_check and answer.boxed and any(c.verdict == "false" for c in claims):
             lead = graph_lead(self.ds.graph, request.query, found.candidates, picked)
-        refuted = refuted_picks(claims, picked) if self.cfg.demote_refuted else {}
-        refuted.pop(lead, None)  # the graph confirms it for everything the request names: it leads, claims aside
+            lead = None if lead in refuted else lead  # a refuted pick is never first, even one the graph confirms
         items = self._rank(picked, found.candidates, request.k, found.sources, set(refuted), lead)
         warnings = self.premise_warnings(request.query, found.linked)
         if lead is not None:
