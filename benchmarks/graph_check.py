@@ -17,43 +17,29 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import shutil
 from collections import defaultdict
-from dataclasses import asdict, fields
+from dataclasses import asdict
 from pathlib import Path
 
 from common import write_pair
 
-from rerec.data.atomic import claim_folder
 from rerec.data.grounding import TitleIndex
-from rerec.eval.harness import PREDICTIONS, SETTINGS, EvalConfig, evaluate, read_predictions, read_scores
+from rerec.eval.harness import PREDICTIONS, SETTINGS, inputs_of, read_predictions, read_scores, rescore
 from rerec.eval.report import paired_lines
 from rerec.eval.stats import PairedDifference, paired_difference
 from rerec.serve.refutation import refuted_picks
 from rerec.task.answer import AnswerReader
 from rerec.task.graph_check import graph_lead
 from rerec.task.parsing import segments, step_text
-from rerec.task.prompts import PromptConfig
-from rerec.task.rows import TrainDataArguments, load_split, row_titles
+from rerec.task.rows import load_split, row_titles
 from rerec.task.score import truth_ids
 from rerec.task.verifier import StepVerifier
 
 
-def _config(cls, settings: dict, **changes):
-    return cls(**{f.name: settings[f.name] for f in fields(cls) if f.name in settings}, **changes)
-
-
 def checked(folder: Path, out: Path) -> Path:
     """`folder`'s completions scored with the graph check, in a `rerec eval` folder under `out`."""
-    settings = json.loads((folder / SETTINGS).read_text())
-    if settings.get("baseline"):
-        raise ValueError(f"{folder} is a baseline's evaluation: the graph check reads a model's reasoning")
     target = out / re.sub(r"(-seed\d+)?$", r"+graph\1", folder.name, count=1)  # rerec-seed0 -> rerec+graph-seed0
-    data, prompt = _config(TrainDataArguments, settings), _config(PromptConfig, settings)
-    cfg = _config(EvalConfig, settings, output_dir=str(target), graph_check=True)
-    claim_folder(target, "eval", reuse=True, inputs=[Path(data.prepared)])
-    shutil.copyfile(folder / PREDICTIONS, target / PREDICTIONS)
-    evaluate(data, prompt, cfg, settings["model"])  # every prediction exists: scoring only, no model
+    rescore(folder, target, graph_check=True)
     return target
 
 
@@ -62,8 +48,7 @@ def serving_hits(folder: Path) -> dict[str, dict[str, float]]:
     moved behind every other candidate (`demote_refuted`), without and with the graph check's lead before them
     (serving's defaults). Why: moving refuted picks down cost Hit@1 on the 5-candidate demo (docs/serving.md)."""
     settings = json.loads((folder / SETTINGS).read_text())
-    rows, ds = load_split(_config(TrainDataArguments, settings), _config(PromptConfig, settings), "candidates",
-                          settings["split"])  # fmt: skip
+    rows, ds = load_split(*inputs_of(settings), "candidates", settings["split"])
     done = read_predictions(folder / PREDICTIONS)
     reader = AnswerReader(TitleIndex(ds.catalog, settings["grounding_threshold"]), "candidates")
     out = {}

@@ -1,9 +1,10 @@
 """`rerec demo`: the main job on the embedded default, end to end on a CPU.
 
 Prepare the ml-100k benchmark, evaluate the base SmolLM2 on a fixed test slice, warm-start it on KG-path
-rationales (`cpu-sft`), train ReRec on top (`cpu-demo`), evaluate both, print the before/after table and three
-answers with their reasoning steps marked, and write a report. Every stage skips what is already done (and a
-training stage resumes from its last checkpoint), so running it again after an interruption continues.
+rationales (`cpu-sft`), train ReRec on top (`cpu-demo`), evaluate both (ReRec's answers also after serving's graph
+check), print the before/after table and three answers with their reasoning steps marked, and write a report.
+Every stage skips what is already done (and a training stage resumes from its last checkpoint), so running it
+again after an interruption continues.
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ def run_demo(cfg: DemoConfig) -> str:
     from rerec.assets import DEFAULT_MODEL, cache_dir, resolve_model
     from rerec.config import DataConfig
     from rerec.data.prepare import prepare
-    from rerec.eval.harness import EvalConfig, evaluate
+    from rerec.eval.harness import EvalConfig, evaluate, rescore
     from rerec.eval.report import write_report
     from rerec.models import ModelArguments, load_model
     from rerec.presets import parse_config
@@ -106,7 +107,10 @@ def run_demo(cfg: DemoConfig) -> str:
     stages.run("ReRec (rerec train --config cpu-demo)", (demo_dir / "final/config.json").is_file(),
                lambda: train_from_args([*train, *common], resume=True))  # fmt: skip
     stages.run("evaluate ReRec", (runs / "eval/ReRec/metrics.json").is_file(), lambda: evaluate_model("ReRec"))
-    folders = [runs / "eval" / label.replace(" ", "-") for label in evals]
+    checked = runs / "eval" / "ReRec+graph"  # the same answers after serving's graph check: no generation
+    stages.run("score ReRec's answers with the graph check", (checked / "metrics.json").is_file(),
+               lambda: rescore(runs / "eval" / "ReRec", checked, graph_check=True))  # fmt: skip
+    folders = [*(runs / "eval" / label.replace(" ", "-") for label in evals), checked]
     metrics = ["hit@1", "reward", "format"]  # reward: the training reward on held-out queries
     report = write_report(folders, Path(cfg.report), metrics, "rerec demo: SmolLM2-135M on ml-100k", overwrite=True)
     logger.info("demo finished in %.1f min; report in %s", (time.perf_counter() - stages.start) / 60, cfg.report)

@@ -15,7 +15,7 @@ from rerec.data.grounding import TitleIndex
 from rerec.data.knowledge_graph import KnowledgeGraph, Triple
 from rerec.data.queries.schema import read_queries
 from rerec.eval import harness
-from rerec.eval.harness import EvalConfig, evaluate, read_scores, score_row, summarise
+from rerec.eval.harness import EvalConfig, evaluate, read_scores, rescore, score_row, summarise
 from rerec.task.answer import AnswerReader
 from rerec.task.prompts import PromptConfig
 from rerec.task.rows import TrainDataArguments
@@ -107,6 +107,10 @@ def test_tiny_model_evaluation_resumes_and_refuses_mixed_settings(prepared, toke
     assert len([json.loads(line) for line in path.read_text().splitlines()]) == 6
     with pytest.raises(ValueError, match="other settings"):
         evaluate(data, prompt, cfg, "another-model", model, tokenizer)
+    monkeypatch.setattr(harness, "generate_batches", None)  # scoring again generates nothing
+    checked = rescore(tmp_path / "ev", tmp_path / "checked", graph_check=True)
+    assert checked["all"]["n"] == 6 and checked["all"]["graph_led"] == 0.0  # no box: nothing to lead
+    assert json.loads((tmp_path / "checked" / "eval_settings.json").read_text())["graph_check"] is True
 
 
 @pytest.mark.parametrize(

@@ -10,10 +10,11 @@ from __future__ import annotations
 import json
 import logging
 import math
+import shutil
 import time
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
 import torch
@@ -287,6 +288,28 @@ def evaluate(
     (folder / "metrics.json").write_text(json.dumps(metrics, indent=2, sort_keys=True))
     (folder / "metrics.md").write_text(markdown_table(metrics, table_columns(cfg.mode, cfg.k)))
     return metrics
+
+
+def _from_settings(cls, settings: dict, **changes):
+    return cls(**({f.name: settings[f.name] for f in fields(cls) if f.name in settings} | changes))
+
+
+def inputs_of(settings: dict) -> tuple[TrainDataArguments, PromptConfig]:
+    """The data and prompt an evaluation folder's `eval_settings.json` was made with."""
+    return _from_settings(TrainDataArguments, settings), _from_settings(PromptConfig, settings)
+
+
+def rescore(source: Path, target: Path, **changes) -> dict:
+    """`source`'s completions scored again into the `rerec eval` folder `target`, under `source`'s settings with
+    `changes` (e.g. `graph_check=True`); nothing is generated, so no model is loaded. Returns the metrics."""
+    settings = json.loads((source / SETTINGS).read_text())
+    if settings.get("baseline"):
+        raise ValueError(f"{source} is a baseline's evaluation: it has no completions to score again")
+    data, prompt = inputs_of(settings)
+    cfg = _from_settings(EvalConfig, settings, output_dir=str(target), **changes)
+    claim_folder(target, "eval", reuse=True, inputs=[Path(data.prepared)])
+    shutil.copyfile(source / PREDICTIONS, target / PREDICTIONS)
+    return evaluate(data, prompt, cfg, settings["model"])
 
 
 def read_scores(folder: Path) -> dict[str, dict]:
