@@ -111,6 +111,8 @@ def test_tiny_model_evaluation_resumes_and_refuses_mixed_settings(prepared, toke
     checked = rescore(tmp_path / "ev", tmp_path / "checked", graph_check=True)
     assert checked["all"]["n"] == 6 and checked["all"]["graph_led"] == 0.0  # no box: nothing to lead
     assert json.loads((tmp_path / "checked" / "eval_settings.json").read_text())["graph_check"] is True
+    with pytest.raises(ValueError, match="change what is generated"):
+        rescore(tmp_path / "ev", tmp_path / "longer", max_new_tokens=12)
 
 
 @pytest.mark.parametrize(

@@ -299,9 +299,15 @@ def inputs_of(settings: dict) -> tuple[TrainDataArguments, PromptConfig]:
     return _from_settings(TrainDataArguments, settings), _from_settings(PromptConfig, settings)
 
 
+RESCORING = ("graph_check", "k", "grounding_threshold")  # settings that change the scores, not the completions
+
+
 def rescore(source: Path, target: Path, **changes) -> dict:
     """`source`'s completions scored again into the `rerec eval` folder `target`, under `source`'s settings with
-    `changes` (e.g. `graph_check=True`); nothing is generated, so no model is loaded. Returns the metrics."""
+    `changes` to those in `RESCORING` (e.g. `graph_check=True`); nothing is generated, so no model is loaded.
+    Returns the metrics."""
+    if other := sorted(set(changes) - set(RESCORING)):
+        raise ValueError(f"{other} change what is generated: run `rerec eval` again instead of rescoring")
     settings = json.loads((source / SETTINGS).read_text())
     if settings.get("baseline"):
         raise ValueError(f"{source} is a baseline's evaluation: it has no completions to score again")
