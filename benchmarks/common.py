@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
@@ -38,3 +39,10 @@ def paired_interval(before: list[float], after: list[float]) -> list[float]:
 
     d = paired_difference(after, before)
     return [round(d.low, 4), round(d.high, 4)]
+
+
+def demoted_order(picked: list[str], shown: list[str], refuted: Iterable[str]) -> list[str]:
+    """Serving's order on a fixed candidate list with `demote_refuted`: the model's picks its steps do not refute,
+    then the candidates it did not name, then the refuted picks."""
+    refuted = sorted(refuted)
+    return [i for i in picked if i not in refuted] + [i for i in shown if i not in picked] + refuted

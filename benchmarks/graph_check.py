@@ -21,7 +21,7 @@ from collections import defaultdict
 from dataclasses import asdict
 from pathlib import Path
 
-from common import write_pair
+from common import demoted_order, write_pair
 
 from rerec.data.grounding import TitleIndex
 from rerec.eval.harness import PREDICTIONS, SETTINGS, inputs_of, read_predictions, read_scores, rescore
@@ -29,7 +29,7 @@ from rerec.eval.report import paired_lines
 from rerec.eval.stats import PairedDifference, paired_difference
 from rerec.serve.refutation import refuted_picks
 from rerec.task.answer import AnswerReader
-from rerec.task.graph_check import graph_lead
+from rerec.task.graph_check import applies, graph_lead
 from rerec.task.parsing import segments, step_text
 from rerec.task.rows import load_split, row_titles
 from rerec.task.score import truth_ids
@@ -60,10 +60,9 @@ def serving_hits(folder: Path) -> dict[str, dict[str, float]]:
         verifier = StepVerifier(ds.graph, ds.catalog, row_titles(row))
         claims = [c for seg in segments(text) for c in verifier.claims(step_text(seg))]
         refuted = refuted_picks(claims, picked)
-        kept = [i for i in picked if i not in refuted]
-        demoted = (kept + [i for i in shown if i not in picked] + list(refuted))[0] if picked else None
+        demoted = demoted_order(picked, shown, refuted)[0] if picked else None
         lead = None
-        if answer.boxed and any(c.verdict == "false" for c in claims):
+        if applies(answer, claims):
             lead = graph_lead(ds.graph, row["query"], shown, picked)
             lead = None if lead in refuted else lead  # as serving: a refuted pick is never first
         truth = truth_ids(row["ground_truth"]) & set(shown)

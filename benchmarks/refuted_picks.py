@@ -20,7 +20,7 @@ import argparse
 import statistics
 from pathlib import Path
 
-from common import paired_interval, write_result
+from common import demoted_order, paired_interval, write_result
 from tqdm import tqdm
 
 from rerec.data.queries.schema import read_queries
@@ -93,7 +93,7 @@ def run_eval_dir(args: argparse.Namespace) -> dict:
         verifier = StepVerifier(ds.graph, ds.catalog, row_titles(row))
         claims = [c for seg in segments(text) for c in verifier.claims(step_text(seg))]
         refuted = set(refuted_picks(claims, picked))
-        after = [i for i in picked if i not in refuted] + [i for i in shown if i not in picked] + sorted(refuted)
+        after = demoted_order(picked, shown, refuted)
         truth = truth_ids(row["ground_truth"]) & set(shown)
         # An answer with no grounded pick has no #1 either way: it stays a miss, as in `rerec eval`.
         first, last = (picked[0], after[0]) if picked else (None, None)

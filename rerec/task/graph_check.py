@@ -12,10 +12,16 @@ candidate has every entity the request names. Designed on the validation split (
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from rerec.data.knowledge_graph import KnowledgeGraph
-from rerec.task.verifier import mentioned_entities
+from rerec.task.answer import Answer
+from rerec.task.verifier import Claim, mentioned_entities
+
+
+def applies(answer: Answer, claims: Iterable[Claim]) -> bool:
+    """Whether the check looks at an answer at all: it is boxed and one of its claims the graph refutes."""
+    return answer.boxed and any(c.verdict == "false" for c in claims)
 
 
 def confirmed(graph: KnowledgeGraph, query: str, candidates: Sequence[str]) -> list[str]:
