@@ -213,6 +213,8 @@ def main() -> int:
         args.curves = sorted(p for p in (args.kept / "curves").glob("*") if (p / "curve.json").is_file())
         args.retention = [f"{retention_name(p)}={p}" for p in sorted((args.kept / "retention").glob("*"))]
     if args.checked:
+        if not args.checked.is_dir():
+            parser.error(f"--checked {args.checked}: no such folder (write it with benchmarks/graph_check.py)")
         args.evals += sorted(p for p in args.checked.iterdir() if (p / "metrics.json").is_file())
     runs = load_runs(args.evals)
     checked = (f"{args.rerec}{CHECKED}", f"{args.grpo}{CHECKED}")
