@@ -17,7 +17,8 @@ own flags (GRPO: every ReRec component off; ablations: one off), with its seed, 
 - **Kept.** Each finished step's small outputs (metrics, per-query scores, predictions, training and rollout
   logs, plots, the command in `queue.json`; never weights) are copied into `--keep` (tracked by git). A lost
   machine then costs only the arm in progress: an arm whose every step is kept is not run again. The warm start's
-  weights cannot be kept, so a new machine trains it again before the next arm.
+  weights cannot be kept, so a new machine trains it again before the next arm and checks the rebuild against the
+  first build on its validation slice (`warm_start_rebuilds.jsonl` in `--keep`).
 - **One precision.** Every step trains and evaluates in fp32: bf16 is native on some of the boxes here and
   emulated on others (where rerec falls back to fp32), and the arms must not differ by the box they ran on.
   Greedy bf16 decoding also flipped answers between runs of the same model (docs/study.md).
@@ -32,6 +33,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,6 +68,8 @@ ABLATIONS = {
 # the non-LLM baselines on the same test queries and candidates; kg-path (the graph oracle) as a reference
 BASELINES = ("random", "popularity", "lightgcn", "bm25", "minilm", "kg-path")
 CURVED = ("grpo-seed0", "rerec-seed0")  # the arms with a learning curve and a retention check
+REBUILT = "val/warm-start-rebuilt"  # a warm start trained again on a new machine, on the first build's slice
+REBUILDS = "warm_start_rebuilds.jsonl"  # in --keep: each rebuild against the first build (compare_rebuild)
 KEPT = "queue.json"  # in a kept folder: the command that wrote it and when it finished
 KEEP_SUFFIXES = (".json", ".jsonl", ".md", ".png", ".txt", ".yaml")
 KEEP_MAX_BYTES = 8 << 20
@@ -75,14 +79,18 @@ KEEP_MAX_BYTES = 8 << 20
 class Step:
     """One command of the queue. It is done when `folder / marker` exists; `kept_as` is its folder under `--keep`.
     A training run (`shallow`) keeps its top-level logs, not its checkpoints; `training_log` is copied beside a
-    kept evaluation as `training.jsonl`."""
+    kept evaluation as `training.jsonl`. A step `per_machine` runs on every machine that lacks it, kept or not (its
+    kept copy is the last machine's): a training run, whose weights are never kept, and the rebuilt warm start's
+    check; `then` runs after it is kept."""
 
     command: list[str]
     folder: Path
     marker: str
     kept_as: str
     shallow: bool = False
+    per_machine: bool = False
     training_log: Path | None = None
+    then: Callable[[], None] | None = None
 
     @property
     def done(self) -> Path:
@@ -142,11 +150,44 @@ def warm_start(args: argparse.Namespace) -> list[Step]:
     train = rerec("sft", "--config", args.sft_config, "--prepared", args.prepared, "--output_dir", str(run), *FP32)
     final = run / "final"
     return [
-        Step([*train, *resumed(run)], run, "final/config.json", "warm-start", shallow=True),
+        Step([*train, *resumed(run)], run, "final/config.json", "warm-start", shallow=True, per_machine=True),
         evaluation(final, "val/warm-start", args, WARM_START_VAL),
         evaluation(final, "test/warm-start", args, ["--split", "test"]),
         retention(final, "warm-start", args),
     ]
+
+
+def rebuild_check(args: argparse.Namespace) -> Step:
+    """The warm start trained again on a new machine, evaluated on the first build's validation slice into
+    `<root>/val/warm-start-rebuilt`, then compared with it (`compare_rebuild`)."""
+    step = evaluation(Path(args.warm_start) / "final", REBUILT, args, WARM_START_VAL, per_machine=True)
+    step.then = lambda: compare_rebuild(located("val/warm-start", args), step.folder, Path(args.keep))
+    return step
+
+
+def compare_rebuild(first: Path, rebuilt: Path, keep: Path) -> dict:
+    """Is a rebuilt warm start the one the earlier arms trained from? The same recipe and seed in fp32, but a
+    machine's threads can sum in another order, and 639 steps may carry a 1e-7 difference into other answers.
+    Appends the paired Hit@1 difference and the answers that changed to `keep / REBUILDS`; arms trained from
+    different builds differ by that much before any method does."""
+    from rerec.eval.harness import PREDICTIONS, read_predictions, read_scores
+    from rerec.eval.stats import paired_difference
+
+    before, after = read_scores(first), read_scores(rebuilt)
+    ids = sorted(set(before) & set(after))
+    d = paired_difference([after[i]["hit@1"] for i in ids], [before[i]["hit@1"] for i in ids])
+    texts = [read_predictions(folder / PREDICTIONS) for folder in (first, rebuilt)]
+    hits = {name: sum(s[i]["hit@1"] for i in ids) / len(ids) for name, s in (("first", before), ("rebuilt", after))}
+    record = {
+        "finished": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "queries": len(ids), "hit@1": hits,
+        "diff": d.diff, "low": d.low, "high": d.high, "p_value": d.p_value,
+        "hits_differ": sum(before[i]["hit@1"] != after[i]["hit@1"] for i in ids),
+        "answers_differ": sum(texts[0][i]["completion"] != texts[1][i]["completion"] for i in ids),
+    }  # fmt: skip
+    with (keep / REBUILDS).open("a") as out:
+        out.write(json.dumps(record) + "\n")
+    print(f"the rebuilt warm start against the first build: {record}", flush=True)
+    return record
 
 
 def steps(arm: str, flags: list[str], args: argparse.Namespace) -> list[Step]:
@@ -157,7 +198,7 @@ def steps(arm: str, flags: list[str], args: argparse.Namespace) -> list[Step]:
     train = rerec("train", "--config", args.config, *data, "--output_dir", str(run), *FP32, *flags)
     train += ["--model_name_or_path", str(warm / "final"), "--exclude_queries", str(warm), *resumed(run)]
     out = [
-        Step(train, run, "final/config.json", f"runs/{arm}", shallow=True),
+        Step(train, run, "final/config.json", f"runs/{arm}", shallow=True, per_machine=True),
         evaluation(run / "final", f"test/{arm}", args, ["--split", "test"], training_log=run / "metrics.jsonl"),
     ]
     if arm in CURVED:
@@ -174,9 +215,9 @@ def is_kept(step: Step, keep: Path) -> bool:
 
 
 def to_run(step: Step, keep: Path) -> bool:
-    """Not done on this machine, and not kept either, unless it is a training run: a kept run's logs are no
+    """Not done on this machine, and not kept either, unless it runs `per_machine`: a kept run's logs are no
     weights, so a unit that still has a step to run trains again."""
-    return not step.done.exists() and (step.shallow or not is_kept(step, keep))
+    return not step.done.exists() and (step.per_machine or not is_kept(step, keep))
 
 
 def keep_step(step: Step, keep: Path) -> None:
@@ -233,7 +274,8 @@ def lr_check(args: argparse.Namespace) -> bool:
 
 def plan(args: argparse.Namespace) -> list[tuple[str, list[Step]]]:
     """(unit, its steps not yet kept) in run order; units whose every step is kept are left out. The warm start's
-    training comes first whenever a step still to run starts from its weights."""
+    training comes first whenever a step still to run starts from its weights, followed, when its own evaluations
+    were kept from an earlier machine, by the rebuild's check."""
     keep = Path(args.keep)
     units = [("baselines", [evaluation(name, f"test/{name}", args, ["--split", "test"]) for name in BASELINES])]
     units += [("warm-start", warm := warm_start(args))]
@@ -243,7 +285,7 @@ def plan(args: argparse.Namespace) -> list[tuple[str, list[Step]]]:
     start = str(sft.folder / "final")
     needed = any(start in step.command for _, unit in units for step in unit if to_run(step, keep))
     if needed and not any(sft in unit for _, unit in units):
-        units.insert(0, ("warm-start", [sft]))
+        units.insert(0, ("warm-start", [sft, rebuild_check(args)]))
     return units
 
 
@@ -282,6 +324,8 @@ def main() -> int:
                 print("the queue stopped at the step above", file=sys.stderr)
                 return 1
             keep_step(step, keep)
+            if step.then:
+                step.then()
     return 0
 
 

@@ -152,9 +152,34 @@ def test_kept_steps_survive_a_lost_machine(tmp_path):
     shutil.rmtree(tmp_path / "q")  # the machine is lost
     assert study_queue.plan(args) == []  # the kept arm is not run again
     shutil.rmtree(kept_test)  # an arm whose evaluation was not kept trains again, from a warm start trained again
-    assert names() == [("warm-start", ["warm-start"]), ("grpo-seed1", ["runs/grpo-seed1", "test/grpo-seed1"])]
+    rebuilt = ("warm-start", ["warm-start", "val/warm-start-rebuilt"])  # and checked against the first build
+    assert names() == [rebuilt, ("grpo-seed1", ["runs/grpo-seed1", "test/grpo-seed1"])]
     run = study_queue.plan(args)[1][1][0]
     assert study_queue.to_run(run, keep) and "--resume" not in run.command
+    check = study_queue.plan(args)[0][1][1]
+    finish(check, {})
+    study_queue.keep_step(check, keep)
+    assert not study_queue.to_run(check, keep)
+    shutil.rmtree(tmp_path / "q")  # lost again: the next rebuild is checked too, although the last check is kept
+    assert study_queue.to_run(check, keep) and names()[0] == rebuilt
+
+
+def test_a_rebuilt_warm_start_is_compared_with_the_first_build(tmp_path):
+    import study_queue
+
+    hits = {"explicit": [1] * 8 + [0] * 2}
+    scored_eval(tmp_path / "first", hits)
+    scored_eval(tmp_path / "rebuilt", {"explicit": [1] * 7 + [0] * 3})  # one answer now misses
+    for folder, last in (("first", "x"), ("rebuilt", "y")):  # and the last one is worded otherwise
+        texts = ["same"] * 9 + [last]
+        rows = [{"id": f"explicit-{i}", "completion": t} for i, t in enumerate(texts)]
+        (tmp_path / folder / "predictions.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    record = study_queue.compare_rebuild(tmp_path / "first", tmp_path / "rebuilt", tmp_path)
+    assert record["queries"] == 10 and record["hits_differ"] == 1 and record["answers_differ"] == 1
+    assert record["hit@1"] == {"first": 0.8, "rebuilt": 0.7} and record["diff"] == -0.1 and record["p_value"] == 1.0
+    study_queue.compare_rebuild(tmp_path / "first", tmp_path / "first", tmp_path)  # a second rebuild appends
+    lines = (tmp_path / study_queue.REBUILDS).read_text().splitlines()
+    assert len(lines) == 2 and json.loads(lines[1])["answers_differ"] == 0
 
 
 def test_the_learning_rate_check_reads_the_last_checkpoint_against_the_warm_start(tmp_path):
