@@ -1,6 +1,8 @@
 """What a training run spent its rollouts on, from its `rollouts.jsonl` (issue 19, "where the study says no, find
 out why"): per query type the groups tied on accuracy, the queries the sampler never served or served only to tie,
-how large TRL's advantages were where accuracy tied, and which steps RAAE penalised, with examples.
+how large TRL's advantages were where accuracy tied, and which steps RAAE penalised, with examples. With `--graph`,
+the graph's reading of the rollouts themselves: the false-step share of right and of wrong answers, and on queries
+served at least twice the first look against the last.
 
     python benchmarks/rollout_digest.py reports/study-runs/runs/rerec-seed0 reports/study-runs/runs/grpo-seed0 \
         --out reports/study-2026-12/rollouts
@@ -16,6 +18,7 @@ is one whose accuracy reward is above 0 (at the candidates mode's NDCG@1: the to
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import random
 import statistics
@@ -24,6 +27,12 @@ from pathlib import Path
 
 from common import write_pair
 
+from rerec.data.dataset import RecDataset
+from rerec.data.queries.schema import read_queries
+from rerec.eval.harness import step_claims, step_tally
+from rerec.models import read_settings
+from rerec.task.rows import row_titles, training_rows
+from rerec.task.verifier import StepVerifier
 from rerec.training.metrics_log import ROLLOUTS_FILE
 
 ACCURACY = "ndcg_reward"
@@ -38,8 +47,9 @@ def groups(records: list[dict]) -> dict[tuple[int, str], list[dict]]:
     return out
 
 
-def digest(run: Path, seed: int = 0) -> dict:
-    """One run's digest: by type, then the queries never served or always tied, then RAAE's penalised steps."""
+def digest(run: Path, seed: int = 0, graph: bool = False) -> dict:
+    """One run's digest: by type, then the queries never served or always tied, then RAAE's penalised steps, and
+    with `graph` the verifier's reading of the rollouts (`graph_digest`)."""
     path = run / ROLLOUTS_FILE
     if not path.is_file():
         raise ValueError(f"{run} has no {ROLLOUTS_FILE}: it was trained before rerec logged rollouts")
@@ -89,6 +99,49 @@ def digest(run: Path, seed: int = 0) -> dict:
             "right_answers_with_a_penalty": sum(bool(r["penalised"]) for r in right) / len(right) if right else None,
             "examples": [{"query": r["query"], "type": r["type"], "step": step} for r, step in examples],
         },
+        "graph": graph_digest(run, records) if graph else None,
+    }
+
+
+@functools.cache
+def _prepared(folder: Path) -> tuple[RecDataset, dict[str, dict]]:
+    """A prepared folder's data as training sees it, and its training queries by id."""
+    ds = RecDataset.load(folder, interactions_file="train_interactions.parquet")
+    return ds, {r["id"]: r for r in read_queries(folder / "queries" / "train.parquet")}
+
+
+def _shares(tallies: list[dict]) -> dict:
+    """Answers, their false-step share (pooled over steps, as `rerec eval` counts it) and the share that is right."""
+    steps, false = sum(t["checked_steps"] for t in tallies), sum(t["false_steps"] for t in tallies)
+    return {"answers": len(tallies), "false_step_share": false / steps if steps else None,
+            "hit": statistics.fmean(t["right"] for t in tallies) if tallies else None}  # fmt: skip
+
+
+def graph_digest(run: Path, records: list[dict]) -> dict:
+    """The step verifier on the rollouts themselves, with the prompts the run trained on (its `rerec.json`): the
+    false-step share of right and of wrong answers, and on queries served at least twice their first look against
+    their last. Per-step buckets would mix whatever queries the curriculum chose; the same query before and after
+    the updates between its looks says whether the policy's reasoning and answers on it changed."""
+    settings = read_settings(run)
+    if settings is None or not settings.prepared or not Path(settings.prepared).is_dir():
+        raise ValueError(f"{run}'s rerec.json names no prepared folder on this machine: --graph needs it")
+    ds, queries = _prepared(Path(settings.prepared))
+    wanted = [queries[q] for q in dict.fromkeys(r["query"] for r in records)]
+    rows = {row["id"]: row for row in training_rows(wanted, ds, settings.prompt, settings.mode)}
+    verifiers = {q: StepVerifier(ds.graph, ds.catalog, row_titles(row)) for q, row in rows.items()}
+    tallies = [{**step_tally(step_claims(verifiers[r["query"]], r["completion"])),
+                "right": float((r["rewards"].get(ACCURACY) or 0.0) > 0)} for r in records]  # fmt: skip
+    looks: dict[str, dict[int, list[dict]]] = defaultdict(lambda: defaultdict(list))
+    for record, tally in zip(records, tallies, strict=True):
+        looks[record["query"]][record["step"]].append(tally)
+    revisited = [steps for steps in looks.values() if len(steps) > 1]
+    return {
+        "right": _shares([t for t in tallies if t["right"]]),
+        "wrong": _shares([t for t in tallies if not t["right"]]),
+        "all": _shares(tallies),
+        "revisited_queries": len(revisited),
+        "first_look": _shares([t for steps in revisited for t in steps[min(steps)]]),
+        "last_look": _shares([t for steps in revisited for t in steps[max(steps)]]),
     }
 
 
@@ -125,6 +178,16 @@ def markdown(digests: list[dict]) -> str:
                 "",
                 *[f"- {e['type']} `{e['query']}`: {e['step']}" for e in raae["examples"]],
             ]
+        if d["graph"]:
+            g = d["graph"]
+            lines += [
+                "",
+                f"The graph on the rollouts: false-step share {_number(g['all']['false_step_share'])} (right answers "
+                f"{_number(g['right']['false_step_share'])}, wrong {_number(g['wrong']['false_step_share'])}). On "
+                f"the {g['revisited_queries']} queries served more than once, first look → last: false-step share "
+                f"{_number(g['first_look']['false_step_share'])} → {_number(g['last_look']['false_step_share'])}, "
+                f"right answers {_number(g['first_look']['hit'])} → {_number(g['last_look']['hit'])}.",
+            ]
         lines.append("")
     return "\n".join(lines)
 
@@ -134,8 +197,11 @@ def main() -> int:
     parser.add_argument("runs", nargs="+", type=Path, help="training run folders (`rerec train --output_dir`)")
     parser.add_argument("--out", type=Path, help="folder for rollouts.json and rollouts.md")
     parser.add_argument("--seed", type=int, default=0, help="which penalised steps are quoted")
+    parser.add_argument(
+        "--graph", action="store_true", help="check the rollouts' steps in the graph (needs the run's prepared folder)"
+    )
     args = parser.parse_args()
-    digests = [digest(run, args.seed) for run in args.runs]
+    digests = [digest(run, args.seed, args.graph) for run in args.runs]
     text = markdown(digests)
     if args.out is None:
         print(text)

@@ -41,3 +41,39 @@ def test_digest_counts_ties_unserved_queries_and_penalties(tmp_path):
 def test_a_run_without_a_rollout_log_is_a_clear_error(tmp_path):
     with pytest.raises(ValueError, match="no rollouts.jsonl"):
         rollout_digest.digest(tmp_path)
+
+
+def test_the_graph_reads_the_rollouts_steps_and_each_revisited_query_first_and_last(tmp_path, prepared):
+    from rerec.data.dataset import RecDataset
+    from rerec.data.queries.schema import read_queries
+    from rerec.models import ModelSettings
+    from rerec.task.prompts import PromptConfig
+    from rerec.task.rows import training_rows
+    from rerec.task.verifier import state
+
+    prompt = PromptConfig(facts=True, max_candidates=5)
+    run = tmp_path / "run"
+    ModelSettings(prompt, prepared=str(prepared)).write(run)
+    ds = RecDataset.load(prepared, interactions_file="train_interactions.parquet")
+    query = next(q for q in read_queries(prepared / "queries" / "train.parquet") if q["type"] == "explicit")
+    genre = next(c["entity_name"] for c in query["conditions"] if c["relation"] == "genre")
+    row = training_rows([query], ds, prompt, "candidates")[0]
+    answers = {str(a["item_id"]) for a in query["ground_truth"]}
+    titles = {c["item_id"]: c["title"] for c in row["candidates"]}
+    right = next(t for i, t in titles.items() if i in answers)
+    wrong = next(t for i, t in titles.items() if i not in answers and ds.graph.entities(i, "genre"))
+
+    def said(title: str, accuracy: float, step: int) -> dict:  # a step claiming the query's genre, then the box
+        record = rollout(step, query["id"], "explicit", accuracy, [])
+        return record | {"completion": f"Step 1: {state(title, 'genre', genre)}\n\\boxed{{{title}}}"}
+
+    records = [said(right, 1.0, 1), said(wrong, 0.0, 1), said(right, 1.0, 2), said(right, 1.0, 2)]
+    (run / "rollouts.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    d = rollout_digest.digest(run, graph=True)
+    g = d["graph"]
+    assert g["all"] == {"answers": 4, "false_step_share": 0.25, "hit": 0.75}  # the wrong film is no such genre
+    assert g["wrong"]["false_step_share"] == 1.0 and g["right"]["false_step_share"] == 0.0
+    assert g["revisited_queries"] == 1
+    assert (g["first_look"]["false_step_share"], g["first_look"]["hit"]) == (0.5, 0.5)
+    assert (g["last_look"]["false_step_share"], g["last_look"]["hit"]) == (0.0, 1.0)
+    assert "first look → last: false-step share 0.50 → 0.00" in rollout_digest.markdown([d])

@@ -34,7 +34,7 @@ from rerec.task.parsing import segments
 from rerec.task.prompts import PromptConfig
 from rerec.task.rows import TrainDataArguments, load_split, row_titles
 from rerec.task.score import score_answer
-from rerec.task.verifier import StepVerifier
+from rerec.task.verifier import Claim, StepVerifier
 
 logger = logging.getLogger(__name__)
 
@@ -107,7 +107,7 @@ def score_row(
     check and found false; and whether it boxed an item the query itself names (`hint_boxed`, None when the query
     names none): a first hop mistaken for the answer. With `graph_check` (and a verifier) the ranking metrics are
     those of the checked answer and `graph_led` says whether the check changed its lead."""
-    per_step = [verifier.claims(s.text) for s in segments(text)] if verifier else []
+    per_step = step_claims(verifier, text) if verifier else []
     claims = [c for step in per_step for c in step]
     answer = reader.read(text, row["candidates"] or None)
     led = None
@@ -125,10 +125,21 @@ def score_row(
         "hint_boxed": hint_boxed,
         "claims": len(claims),
         "false_claims": sum(c.verdict == "false" for c in claims),
-        "checked_steps": sum(bool(step) for step in per_step),
-        "false_steps": sum(any(c.verdict == "false" for c in step) for step in per_step),
+        **step_tally(per_step),
         **({"graph_led": float(led is not None)} if graph_check else {}),
     }
+
+
+def step_claims(verifier: StepVerifier, text: str) -> list[list[Claim]]:
+    """The claims the verifier reads in each reasoning step of `text`, step by step."""
+    return [verifier.claims(s.text) for s in segments(text)]
+
+
+def step_tally(per_step: list[list[Claim]]) -> dict[str, int]:
+    """`checked_steps` (steps with a claim the graph can check) and `false_steps` (steps with a refuted one): the
+    false-step share is their ratio, summed over answers."""
+    return {"checked_steps": sum(bool(step) for step in per_step),
+            "false_steps": sum(any(c.verdict == "false" for c in step) for step in per_step)}  # fmt: skip
 
 
 def held_out_rewards(
