@@ -136,8 +136,8 @@ def step_claims(verifier: StepVerifier, text: str) -> list[list[Claim]]:
 
 
 def step_tally(per_step: list[list[Claim]]) -> dict[str, int]:
-    """`checked_steps` (steps with a claim the graph can check) and `false_steps` (steps with a refuted one): the
-    false-step share is their ratio, summed over answers."""
+    """`checked_steps` (steps in which the verifier reads a claim) and `false_steps` (steps with a claim the graph
+    refutes): the false-step share is their ratio, each summed over answers."""
     return {"checked_steps": sum(bool(step) for step in per_step),
             "false_steps": sum(any(c.verdict == "false" for c in step) for step in per_step)}  # fmt: skip
 
