@@ -36,11 +36,15 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
 from rerec.eval.report import TRAINING_COPY
 from rerec.presets import resolve_presets
+
+if TYPE_CHECKING:
+    from rerec.eval.stats import PairedDifference
 
 GRPO = ["--qas", "false", "--pas", "false", "--raae", "false", "--curriculum", "false"]
 FP32 = ["--bf16", "false"]  # training; evaluation loads the weights in float32 (EVAL)
@@ -170,18 +174,15 @@ def compare_rebuild(first: Path, rebuilt: Path, keep: Path) -> dict:
     machine's threads can sum in another order, and 639 steps may carry a 1e-7 difference into other answers.
     Appends the paired Hit@1 difference and the answers that changed to `keep / REBUILDS`; arms trained from
     different builds differ by that much before any method does."""
-    from rerec.eval.harness import PREDICTIONS, read_predictions, read_scores
-    from rerec.eval.stats import paired_difference
+    from rerec.eval.harness import PREDICTIONS, read_predictions
 
-    before, after = read_scores(first), read_scores(rebuilt)
-    ids = sorted(set(before) & set(after))
-    d = paired_difference([after[i]["hit@1"] for i in ids], [before[i]["hit@1"] for i in ids])
+    ids, after, before, d = paired_hits(rebuilt, first)
     texts = [read_predictions(folder / PREDICTIONS) for folder in (first, rebuilt)]
-    hits = {name: sum(s[i]["hit@1"] for i in ids) / len(ids) for name, s in (("first", before), ("rebuilt", after))}
     record = {
-        "finished": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "queries": len(ids), "hit@1": hits,
+        "finished": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "queries": len(ids),
+        "hit@1": {"first": sum(before) / len(ids), "rebuilt": sum(after) / len(ids)},
         "diff": d.diff, "low": d.low, "high": d.high, "p_value": d.p_value,
-        "hits_differ": sum(before[i]["hit@1"] != after[i]["hit@1"] for i in ids),
+        "hits_differ": sum(a != b for a, b in zip(after, before, strict=True)),
         "answers_differ": sum(texts[0][i]["completion"] != texts[1][i]["completion"] for i in ids),
     }  # fmt: skip
     with (keep / REBUILDS).open("a") as out:
@@ -242,17 +243,26 @@ def located(kept_as: str, args: argparse.Namespace) -> Path:
     return here if here.is_dir() else Path(args.keep) / kept_as
 
 
+def paired_hits(after: Path, before: Path) -> tuple[list[str], list[float], list[float], PairedDifference]:
+    """Two evaluation folders' Hit@1 on the queries both answered: the ids, each folder's values in their order,
+    and `after − before` paired over them."""
+    from rerec.eval.harness import read_scores
+    from rerec.eval.stats import paired_difference
+
+    a, b = read_scores(after), read_scores(before)
+    ids = sorted(set(a) & set(b))
+    x, y = [a[i]["hit@1"] for i in ids], [b[i]["hit@1"] for i in ids]
+    return ids, x, y, paired_difference(x, y)
+
+
 def fell(curve: Path, warm_start_val: Path) -> dict:
     """The learning-rate check, fixed before the first arm ran: the last checkpoint's validation Hit@1 minus the
     warm start's, paired on the queries both answered. `fell` when the drop is a finding (interval below 0 and
     p < 0.05); then the queue stops before any ReRec-vs-GRPO number is read."""
-    from rerec.eval.harness import read_scores
-    from rerec.eval.stats import ALPHA, paired_difference
+    from rerec.eval.stats import ALPHA
 
     last = max(curve.glob("checkpoint-*"), key=lambda folder: int(folder.name.rsplit("-", 1)[1]))
-    after, before = read_scores(last), read_scores(warm_start_val)
-    ids = sorted(set(after) & set(before))
-    d = paired_difference([after[i]["hit@1"] for i in ids], [before[i]["hit@1"] for i in ids])
+    *_, d = paired_hits(last, warm_start_val)
     return {"checkpoint": last.name, "n": d.n, "diff": d.diff, "low": d.low, "high": d.high,
             "p_value": d.p_value, "fell": d.high < 0 and d.p_value < ALPHA}  # fmt: skip
 
