@@ -126,7 +126,11 @@ def graph_digest(run: Path, records: list[dict]) -> dict:
     if settings is None or not settings.prepared or not Path(settings.prepared).is_dir():
         raise ValueError(f"{run}'s rerec.json names no prepared folder on this machine: --graph needs it")
     ds, queries = _prepared(Path(settings.prepared))
-    wanted = [queries[q] for q in dict.fromkeys(r["query"] for r in records)]
+    ids = list(dict.fromkeys(r["query"] for r in records))
+    if missing := [q for q in ids if q not in queries]:
+        raise ValueError(f"{run} rolled out queries that {settings.prepared} has not in its training split: "
+                         f"{missing[:5]} (prepared again with other settings?)")  # fmt: skip
+    wanted = [queries[q] for q in ids]
     rows = {row["id"]: row for row in training_rows(wanted, ds, settings.prompt, settings.mode)}
     verifiers = {q: StepVerifier(ds.graph, ds.catalog, row_titles(row)) for q, row in rows.items()}
     tallies = [{**step_tally(step_claims(verifiers[r["query"]], r["completion"])),

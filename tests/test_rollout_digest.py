@@ -77,3 +77,6 @@ def test_the_graph_reads_the_rollouts_steps_and_each_revisited_query_first_and_l
     assert (g["first_look"]["false_step_share"], g["first_look"]["hit"]) == (0.5, 0.5)
     assert (g["last_look"]["false_step_share"], g["last_look"]["hit"]) == (0.0, 1.0)
     assert "first look → last: false-step share 0.50 → 0.00" in rollout_digest.markdown([d])
+    (run / "rollouts.jsonl").write_text(json.dumps(said(right, 1.0, 1) | {"query": "explicit-unknown"}) + "\n")
+    with pytest.raises(ValueError, match="explicit-unknown"):  # a log from another benchmark: said, not a KeyError
+        rollout_digest.digest(run, graph=True)
