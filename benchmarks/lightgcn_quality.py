@@ -30,7 +30,7 @@ def main() -> int:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     folder = Path(args.prepared)
-    train = RecDataset.load(folder, interactions_file="train_interactions.parquet")
+    train = RecDataset.load_train(folder)
     full = RecDataset.load(folder).interactions
     start = time.perf_counter()
     emb = train_lightgcn(train.interactions, train.catalog.ids, LightGCNConfig())

@@ -106,7 +106,7 @@ def digest(run: Path, seed: int = 0, graph: bool = False) -> dict:
 @functools.cache
 def _prepared(folder: Path) -> tuple[RecDataset, dict[str, dict]]:
     """A prepared folder's data as training sees it, and its training queries by id."""
-    ds = RecDataset.load(folder, interactions_file="train_interactions.parquet")
+    ds = RecDataset.load_train(folder)
     return ds, {r["id"]: r for r in read_queries(folder / "queries" / "train.parquet")}
 
 

@@ -54,7 +54,7 @@ def test_the_graph_reads_the_rollouts_steps_and_each_revisited_query_first_and_l
     prompt = PromptConfig(facts=True, max_candidates=5)
     run = tmp_path / "run"
     ModelSettings(prompt, prepared=str(prepared)).write(run)
-    ds = RecDataset.load(prepared, interactions_file="train_interactions.parquet")
+    ds = RecDataset.load_train(prepared)
     query = next(q for q in read_queries(prepared / "queries" / "train.parquet") if q["type"] == "explicit")
     genre = next(c["entity_name"] for c in query["conditions"] if c["relation"] == "genre")
     row = training_rows([query], ds, prompt, "candidates")[0]

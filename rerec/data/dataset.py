@@ -23,6 +23,7 @@ CATALOG_FILE = "catalog.jsonl"
 ENTITIES_FILE = "entities.jsonl"
 KG_FILE = "kg.parquet"
 INTERACTIONS_FILE = "interactions.parquet"
+TRAIN_INTERACTIONS_FILE = "train_interactions.parquet"
 USERS_FILE = "users.jsonl"
 META_FILE = "dataset.json"
 LINKS_FILE = "kg_links.jsonl"
@@ -125,6 +126,12 @@ class RecDataset:
             dropped=meta["dropped"],
             kg_links=_read_jsonl(folder / LINKS_FILE) if (folder / LINKS_FILE).exists() else [],
         )
+
+    @classmethod
+    def load_train(cls, folder: Path) -> RecDataset:
+        """A prepared folder as training may see it: its interactions lack the (user, item) pairs that answer
+        val/test queries, so rewards, LightGCN and collaborative baselines cannot peek at held-out answers."""
+        return cls.load(Path(folder), interactions_file=TRAIN_INTERACTIONS_FILE)
 
 
 def write_interactions(interactions: Interactions, path: Path) -> None:

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from rerec.config import QUERY_TYPES, DataConfig
 from rerec.data.atomic import atomic_folder, check_folder
-from rerec.data.dataset import RecDataset, write_interactions
+from rerec.data.dataset import TRAIN_INTERACTIONS_FILE, RecDataset, write_interactions
 from rerec.data.lightgcn import EMBEDDINGS_FILE, LightGCNConfig, train_lightgcn
 from rerec.data.queries.generator import QueryGenerator
 from rerec.data.queries.schema import write_queries
@@ -35,7 +35,6 @@ logger = logging.getLogger(__name__)
 
 KIND = "prepare"
 SPLITS = ("train", "val", "test")
-TRAIN_INTERACTIONS_FILE = "train_interactions.parquet"
 
 
 def load_source(cfg: DataConfig) -> RecDataset:

@@ -73,7 +73,7 @@ def build_rewards(
     """Reward functions and their `reward_weights` for a prepared folder (`rerec prepare` output). Pass the
     loaded dataset and reader when the caller already has them (the trainer shares the reader with RAAE)."""
     cfg = cfg or RewardConfig()
-    ds = ds or RecDataset.load(Path(folder), interactions_file="train_interactions.parquet")
+    ds = ds or RecDataset.load_train(folder)
     reader = reader or AnswerReader(TitleIndex(ds.catalog, cfg.grounding_threshold), cfg.mode)
     fmt = StepsFormatReward(cfg.format_min_steps) if cfg.format_min_steps else format_reward
     funcs: list[Callable] = [fmt, NDCGReward(reader, cfg.ndcg_k, cfg.ungrounded_as_no_answer)]

@@ -121,7 +121,7 @@ def load_split(
 ) -> tuple[Dataset, RecDataset]:
     """The split as a `datasets.Dataset` ready for `GRPOTrainer`, and the prepared data it came from."""
     folder = Path(args.prepared)
-    ds = RecDataset.load(folder, interactions_file="train_interactions.parquet")
+    ds = RecDataset.load_train(folder)
     records = read_queries(folder / "queries" / f"{split}.parquet")
     if args.query_types:
         records = [r for r in records if r["type"] in args.query_types]
