@@ -29,7 +29,7 @@ from rerec.eval.report import paired_lines
 from rerec.eval.stats import PairedDifference, paired_difference
 from rerec.serve.refutation import refuted_picks
 from rerec.task.answer import AnswerReader
-from rerec.task.graph_check import applies, graph_lead
+from rerec.task.graph_check import checked_lead
 from rerec.task.parsing import segments, step_text
 from rerec.task.rows import load_split, row_titles
 from rerec.task.score import truth_ids
@@ -61,10 +61,8 @@ def serving_hits(folder: Path) -> dict[str, dict[str, float]]:
         claims = [c for seg in segments(text) for c in verifier.claims(step_text(seg))]
         refuted = refuted_picks(claims, picked)
         demoted = demoted_order(picked, shown, refuted)[0] if picked else None
-        lead = None
-        if applies(answer, claims):
-            lead = graph_lead(ds.graph, row["query"], shown, picked)
-            lead = None if lead in refuted else lead  # as serving: a refuted pick is never first
+        lead = checked_lead(ds.graph, row["query"], shown, answer, claims, picked)
+        lead = None if lead in refuted else lead  # as serving: a refuted pick is never first
         truth = truth_ids(row["ground_truth"]) & set(shown)
         out[row["id"]] = {"demoted": float(demoted in truth), "demoted_checked": float((lead or demoted) in truth)}
     return out

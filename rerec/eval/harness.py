@@ -29,7 +29,7 @@ from rerec.eval.baselines import BASELINES, Ranker, build_ranker
 from rerec.eval.generation import generate_batches, generate_batches_vllm
 from rerec.rewards.shaping import RewardConfig, build_rewards, weighted_rewards
 from rerec.task.answer import Answer, AnswerReader
-from rerec.task.graph_check import applies, graph_lead, led_by
+from rerec.task.graph_check import checked_lead, led_by
 from rerec.task.parsing import segments
 from rerec.task.prompts import PromptConfig
 from rerec.task.rows import TrainDataArguments, load_split, row_titles
@@ -111,8 +111,9 @@ def score_row(
     claims = [c for step in per_step for c in step]
     answer = reader.read(text, row["candidates"] or None)
     led = None
-    if graph_check and row["candidates"] and applies(answer, claims):
-        led = graph_lead(graph, row["query"], [c["item_id"] for c in row["candidates"]], answer.ranked)
+    if graph_check:
+        shown = [c["item_id"] for c in row["candidates"] or ()]
+        led = checked_lead(graph, row["query"], shown, answer, claims, answer.ranked)
         if led is not None:
             answer = replace(answer, ranked=led_by(led, answer.ranked))
     scores = score_answer(answer, row, k, graph)

@@ -26,7 +26,7 @@ from rerec.serve.limits import k_problem, query_problem
 from rerec.serve.refutation import refuted_picks, why_demoted
 from rerec.serve.retrieval import SOURCES, RetrievalConfig, Retriever, SemanticIndex
 from rerec.task.answer import AnswerReader
-from rerec.task.graph_check import applies, graph_lead
+from rerec.task.graph_check import checked_lead
 from rerec.task.parsing import segments, step_text
 from rerec.task.prompts import PromptConfig, build_messages
 from rerec.task.verifier import StepVerifier, mentioned_entities, verdict_of
@@ -283,8 +283,8 @@ class Assistant:
             steps.append({"text": seg.text, "verdict": VERDICTS[verdict_of(step_claims)], "facts": facts})
         refuted = refuted_picks(claims, picked) if self.cfg.demote_refuted else {}
         lead = None
-        if self.cfg.graph_check and applies(answer, claims):
-            lead = graph_lead(self.ds.graph, request.query, found.candidates, picked)
+        if self.cfg.graph_check:
+            lead = checked_lead(self.ds.graph, request.query, found.candidates, answer, claims, picked)
             lead = None if lead in refuted else lead  # a refuted pick is never first, even one the graph confirms
         items = self._rank(picked, found.candidates, request.k, found.sources, set(refuted), lead)
         warnings = self.premise_warnings(request.query, found.linked)

@@ -51,6 +51,20 @@ def graph_lead(
     return found[0]
 
 
+def checked_lead(
+    graph: KnowledgeGraph,
+    query: str,
+    candidates: Sequence[str],
+    answer: Answer,
+    claims: Iterable[Claim],
+    ranked: Sequence[str | None],
+) -> str | None:
+    """The whole check: `graph_lead` against `ranked` for an answer the check looks at (`applies`), else `None`.
+    `ranked` is the answer's order as the caller reads it (serving compares with its grounded picks, eval with
+    the reader's ranking)."""
+    return graph_lead(graph, query, candidates, ranked) if candidates and applies(answer, claims) else None
+
+
 def led_by(lead: str, ranked: Sequence[str | None]) -> tuple[str | None, ...]:
     """`ranked` with `lead` first and the rest in their order."""
     return (lead, *(i for i in ranked if i != lead))
