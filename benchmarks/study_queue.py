@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING
 import yaml
 
 from rerec.eval.report import TRAINING_COPY
+from rerec.machine import cpu_flags, machine
 from rerec.presets import resolve_presets
 
 if TYPE_CHECKING:
@@ -74,7 +75,7 @@ BASELINES = ("random", "popularity", "lightgcn", "bm25", "minilm", "kg-path")
 CURVED = ("grpo-seed0", "rerec-seed0")  # the arms with a learning curve and a retention check
 REBUILT = "val/warm-start-rebuilt"  # a warm start trained again on a new machine, on the first build's slice
 REBUILDS = "warm_start_rebuilds.jsonl"  # in --keep: each rebuild against the first build (compare_rebuild)
-KEPT = "queue.json"  # in a kept folder: the command that wrote it and when it finished
+KEPT = "queue.json"  # in a kept folder: the command that wrote it, when it finished, and on what CPU
 KEEP_SUFFIXES = (".json", ".jsonl", ".md", ".png", ".txt", ".yaml")
 KEEP_MAX_BYTES = 8 << 20
 
@@ -233,7 +234,8 @@ def keep_step(step: Step, keep: Path) -> None:
             shutil.copy2(path, copy)
     if step.training_log and step.training_log.is_file():
         shutil.copy2(step.training_log, target / TRAINING_COPY)
-    stamp = {"command": step.command, "finished": time.strftime("%Y-%m-%d %H:%M:%S %Z")}
+    finished = time.strftime("%Y-%m-%d %H:%M:%S %Z")
+    stamp = {"command": step.command, "finished": finished, "machine": machine(), "cpu_flags": cpu_flags()}
     (target / KEPT).write_text(json.dumps(stamp, indent=2) + "\n")
 
 

@@ -24,6 +24,15 @@ def machine() -> str:
     return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
+def cpu_flags(names: tuple[str, ...] = ("avx2", "avx512f", "avx512_bf16", "amx_bf16")) -> list[str]:
+    """Which of `names` the CPU reports (`/proc/cpuinfo`; none elsewhere): the features that decide whether bf16
+    runs natively. Recorded beside kept results because a session's host can change under the same files."""
+    info = Path("/proc/cpuinfo")
+    lines = info.read_text().splitlines() if info.is_file() else []
+    flags = set(next((ln.split(":", 1)[1].split() for ln in lines if ln.startswith("flags")), ()))
+    return [name for name in names if name in flags]
+
+
 def matmul_peak(dtype: torch.dtype, size: int = 2048, budget_s: float = 1.0) -> float:
     """FLOP/s of a square `size` matmul in `dtype` on this process's threads: the ceiling a training step's share
     of peak is measured against (a fixed number per CPU would hide the ~2x spread between the boxes here). Runs

@@ -145,7 +145,8 @@ def test_kept_steps_survive_a_lost_machine(tmp_path):
     kept_run, kept_test = keep / "runs" / "grpo-seed1", keep / "test" / "grpo-seed1"
     assert (kept_run / "metrics.jsonl").is_file() and not (kept_run / "checkpoint-8").exists()  # logs, no weights
     assert (kept_test / "predictions.jsonl").is_file() and (kept_test / "training.jsonl").is_file()
-    assert "train" in json.loads((kept_run / "queue.json").read_text())["command"]
+    stamp = json.loads((kept_run / "queue.json").read_text())
+    assert "train" in stamp["command"] and "cores" in stamp["machine"] and isinstance(stamp["cpu_flags"], list)
     assert not (keep / "warm-start" / "checkpoint-8" / "model.safetensors").exists()
     assert not (kept_test / ".rerec-output.json").exists()
     assert study_queue.plan(args) == []  # everything kept: nothing to run
