@@ -130,7 +130,8 @@ def run_demo(cfg: DemoConfig) -> str:
 
 def examples(folder: Path, data, prompt, per_type: int = 1) -> str:
     """One trained answer per query type, steps marked ✓ verified / ✗ false / · unchecked by the step verifier,
-    and the candidate serving's graph check puts first where it changes the answer's lead."""
+    and the candidate the graph check puts first where it changes the answer's lead (the rule of the report's
+    ReRec+graph row: `rerec eval --graph_check`)."""
     from rerec.data.grounding import TitleIndex
     from rerec.eval.harness import EvalConfig, step_claims
     from rerec.task.answer import AnswerReader

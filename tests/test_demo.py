@@ -39,7 +39,7 @@ def test_stages_skip_work_already_done(caplog):
 
 def test_examples_say_when_the_graph_check_changes_the_lead(prepared, tmp_path):
     """A boxed wrong candidate whose step the graph refutes: the example names the one candidate the graph
-    confirms for the query, as serving would put it first."""
+    confirms for the query, as `rerec eval --graph_check` puts it first."""
     data = TrainDataArguments(str(prepared), ["explicit"], 30)
     rows, ds = load_split(data, PromptConfig(), "candidates", "test")
 
