@@ -23,6 +23,8 @@ own flags (GRPO: every ReRec component off; ablations: one off), with its seed, 
   emulated on others (where rerec falls back to fp32), and the arms must not differ by the box they ran on.
   Greedy bf16 decoding also flipped answers between runs of the same model (docs/study.md).
 - **Paired seeds first.** GRPO and ReRec seed 0, then seed 1, ...: an interrupted study still holds pairs.
+- **Pilots on validation.** A redesign (`PILOTS`) trains right after its control, GRPO seed 1, and is read on the
+  warm start's validation slice only, paired with the control there (`pilots.jsonl` in `--keep`).
 """
 
 from __future__ import annotations
@@ -69,6 +71,18 @@ ABLATIONS = {
     "rerec-paper": PAPER_RULES,
     "grpo-ds": [*GRPO, "--dynamic_sampling", "true"],
 }
+# Redesign pilots (docs/study.md, 2026-12-05), for when seed 0 is level: trained like the arms, then read on the
+# warm start's validation slice only, paired there with PILOT_CONTROL (the same seed, from the same warm-start
+# build); the test split waits until a design is chosen. rerec-v2: every component given the force the seed-0
+# diagnostics found missing: no replays of solved queries (they tied), tied groups refilled (dynamic sampling),
+# RAAE at its full penalty (0.3 left the false-step share where GRPO's went).
+PILOTS = {
+    "rerec-v2-seed1": [
+        "--seed", "1", "--curriculum_replay", "0", "--dynamic_sampling", "true", "--raae_penalty", "1.0",
+    ],
+}  # fmt: skip
+PILOT_CONTROL = "grpo-seed1"
+PILOTS_FILE = "pilots.jsonl"  # in --keep: each pilot against PILOT_CONTROL on validation (compare_pilot)
 
 # the non-LLM baselines on the same test queries and candidates; kg-path (the graph oracle) as a reference
 BASELINES = ("random", "popularity", "lightgcn", "bm25", "minilm", "kg-path")
@@ -104,10 +118,12 @@ class Step:
 
 def arms(seeds: int) -> dict[str, list[str]]:
     """Arm name -> `rerec train` flags beyond the preset, in run order: the paired seeds of the headline
-    comparison first, then the single-seed ablations."""
+    comparison first, the redesign pilots right after their control, then the single-seed ablations."""
     out: dict[str, list[str]] = {}
     for seed in range(seeds):
         out[f"grpo-seed{seed}"] = [*GRPO, "--seed", str(seed)]
+        if f"grpo-seed{seed}" == PILOT_CONTROL:
+            out |= PILOTS
         out[f"rerec-seed{seed}"] = ["--seed", str(seed)]
     return out | ABLATIONS
 
@@ -170,6 +186,23 @@ def rebuild_check(args: argparse.Namespace) -> Step:
     return step
 
 
+def paired_record(after: Path, before: Path, names: tuple[str, str]) -> dict:
+    """Hit@1 of two evaluation folders paired by query: when, how many queries, each side's Hit@1 under `names`
+    (after's, before's), the difference with its interval and p-value, and how many queries' hits differ."""
+    ids, a, b, d = paired_hits(after, before)
+    return {
+        "finished": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "queries": len(ids),
+        "hit@1": {names[1]: sum(b) / len(ids), names[0]: sum(a) / len(ids)},
+        "diff": d.diff, "low": d.low, "high": d.high, "p_value": d.p_value,
+        "hits_differ": sum(x != y for x, y in zip(a, b, strict=True)),
+    }  # fmt: skip
+
+
+def append_line(log: Path, record: dict) -> None:
+    with log.open("a") as out:
+        out.write(json.dumps(record) + "\n")
+
+
 def compare_rebuild(first: Path, rebuilt: Path, keep: Path) -> dict:
     """Is a rebuilt warm start the one the earlier arms trained from? The same recipe and seed in fp32, but a
     machine's threads can sum in another order, and 639 steps may carry a 1e-7 difference into other answers.
@@ -177,32 +210,43 @@ def compare_rebuild(first: Path, rebuilt: Path, keep: Path) -> dict:
     different builds differ by that much before any method does."""
     from rerec.eval.harness import PREDICTIONS, read_predictions
 
-    ids, after, before, d = paired_hits(rebuilt, first)
-    texts = [read_predictions(folder / PREDICTIONS) for folder in (first, rebuilt)]
-    record = {
-        "finished": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "queries": len(ids),
-        "hit@1": {"first": sum(before) / len(ids), "rebuilt": sum(after) / len(ids)},
-        "diff": d.diff, "low": d.low, "high": d.high, "p_value": d.p_value,
-        "hits_differ": sum(a != b for a, b in zip(after, before, strict=True)),
-        "answers_differ": sum(texts[0][i]["completion"] != texts[1][i]["completion"] for i in ids),
-    }  # fmt: skip
-    with (keep / REBUILDS).open("a") as out:
-        out.write(json.dumps(record) + "\n")
+    old, new = (read_predictions(folder / PREDICTIONS) for folder in (first, rebuilt))
+    changed = sum(old[i]["completion"] != new[i]["completion"] for i in old.keys() & new.keys())
+    record = paired_record(rebuilt, first, ("rebuilt", "first")) | {"answers_differ": changed}
+    append_line(keep / REBUILDS, record)
     print(f"the rebuilt warm start against the first build: {record}", flush=True)
     return record
 
 
+def compare_pilot(pilot: Path, control: Path, keep: Path) -> dict | None:
+    """A redesign pilot against PILOT_CONTROL on the validation slice, paired by query, appended to `keep /
+    PILOTS_FILE`; None (and a message) while the control's validation evaluation is missing."""
+    if not (control / "metrics.json").is_file():
+        print(f"no {control} to pair the pilot {pilot.name} with: run {PILOT_CONTROL} first", file=sys.stderr)
+        return None
+    record = {"pilot": pilot.name, "control": control.name} | paired_record(pilot, control, ("pilot", "control"))
+    append_line(keep / PILOTS_FILE, record)
+    print(f"the pilot against {control.name} on validation: {record}", flush=True)
+    return record
+
+
 def steps(arm: str, flags: list[str], args: argparse.Namespace) -> list[Step]:
-    """Training, the test evaluation and, for seed 0, the learning curve and retention of one arm."""
+    """Training, then the test evaluation (a pilot: the validation one instead) and, for seed 0, the learning
+    curve and retention of one arm; PILOT_CONTROL is evaluated on validation too."""
     root, data = Path(args.root), ["--prepared", args.prepared]
     run = root / "runs" / arm
     warm = Path(args.warm_start)
     train = rerec("train", "--config", args.config, *data, "--output_dir", str(run), *FP32, *flags)
     train += ["--model_name_or_path", str(warm / "final"), "--exclude_queries", str(warm), *resumed(run)]
-    out = [
-        Step(train, run, "final/config.json", f"runs/{arm}", shallow=True, per_machine=True),
-        evaluation(run / "final", f"test/{arm}", args, ["--split", "test"], training_log=run / "metrics.jsonl"),
-    ]
+    log = run / "metrics.jsonl"
+    out = [Step(train, run, "final/config.json", f"runs/{arm}", shallow=True, per_machine=True)]
+    if arm in PILOTS or arm == PILOT_CONTROL:
+        out.append(validated := evaluation(run / "final", f"val/{arm}", args, WARM_START_VAL, training_log=log))
+        if arm in PILOTS:
+            control = f"val/{PILOT_CONTROL}"
+            validated.then = lambda: compare_pilot(validated.folder, located(control, args), Path(args.keep))
+            return out
+    out.append(evaluation(run / "final", f"test/{arm}", args, ["--split", "test"], training_log=log))
     if arm in CURVED:
         slice_ = ["--split", "val", "--max_queries", str(args.curve_queries), *VAL_TYPES]
         curve = rerec("eval", "--checkpoints", "--model_name_or_path", str(run), *data, *slice_, *EVAL, *args.budget)

@@ -99,7 +99,8 @@ def test_the_queue_pairs_seeds_and_resumes_a_started_run(tmp_path):
     import study_queue
 
     arms = study_queue.arms(2)
-    assert list(arms)[:4] == ["grpo-seed0", "rerec-seed0", "grpo-seed1", "rerec-seed1"]  # then the ablations
+    # the pilots right after their control, then the ablations
+    assert list(arms)[:5] == ["grpo-seed0", "rerec-seed0", "grpo-seed1", *study_queue.PILOTS, "rerec-seed1"]
     assert arms["grpo-seed1"][-2:] == ["--seed", "1"] and "--raae" in arms["grpo-ds"]
     args = queue_args(tmp_path)
     run = tmp_path / "q" / "runs" / "rerec-seed0"
@@ -135,7 +136,7 @@ def test_kept_steps_survive_a_lost_machine(tmp_path):
     keep = tmp_path / "kept"
     names = lambda: [(unit, [s.kept_as for s in steps]) for unit, steps in study_queue.plan(args)]  # noqa: E731
     assert names() == [("warm-start", ["warm-start", "val/warm-start", "test/warm-start", "retention/warm-start"]),
-                       ("grpo-seed1", ["runs/grpo-seed1", "test/grpo-seed1"])]  # fmt: skip
+                       ("grpo-seed1", ["runs/grpo-seed1", "val/grpo-seed1", "test/grpo-seed1"])]  # fmt: skip
     for _, steps in study_queue.plan(args):
         for step in steps:
             finish(step, {"metrics.jsonl": '{"reward": 0.5}\n', "checkpoint-8/model.safetensors": "weights",
@@ -154,7 +155,7 @@ def test_kept_steps_survive_a_lost_machine(tmp_path):
     assert study_queue.plan(args) == []  # the kept arm is not run again
     shutil.rmtree(kept_test)  # an arm whose evaluation was not kept trains again, from a warm start trained again
     rebuilt = ("warm-start", ["warm-start", "val/warm-start-rebuilt"])  # and checked against the first build
-    assert names() == [rebuilt, ("grpo-seed1", ["runs/grpo-seed1", "test/grpo-seed1"])]
+    assert names() == [rebuilt, ("grpo-seed1", ["runs/grpo-seed1", "val/grpo-seed1", "test/grpo-seed1"])]
     run = study_queue.plan(args)[1][1][0]
     assert study_queue.to_run(run, keep) and "--resume" not in run.command
     check = study_queue.plan(args)[0][1][1]
@@ -163,6 +164,32 @@ def test_kept_steps_survive_a_lost_machine(tmp_path):
     assert not study_queue.to_run(check, keep)
     shutil.rmtree(tmp_path / "q")  # lost again: the next rebuild is checked too, although the last check is kept
     assert study_queue.to_run(check, keep) and names()[0] == rebuilt
+
+
+def test_a_pilot_is_read_on_validation_against_its_control(tmp_path):
+    import study_queue
+
+    args = queue_args(tmp_path)
+    pilot = next(iter(study_queue.PILOTS))
+    train, validated = study_queue.steps(pilot, study_queue.PILOTS[pilot], args)  # no test evaluation
+    assert "--dynamic_sampling" in train.command and validated.kept_as == f"val/{pilot}"
+    assert validated.command[validated.command.index("--split") + 1] == "val"
+    control = study_queue.steps(study_queue.PILOT_CONTROL, study_queue.arms(2)[study_queue.PILOT_CONTROL], args)
+    assert [s.kept_as for s in control] == [f"runs/{study_queue.PILOT_CONTROL}", f"val/{study_queue.PILOT_CONTROL}",
+                                            f"test/{study_queue.PILOT_CONTROL}"]  # fmt: skip
+    swap = {str(train.folder / "final"): "model", str(validated.folder): "out"}
+    swap |= {str(control[0].folder / "final"): "model", str(control[1].folder): "out"}
+    same = [[swap.get(arg, arg) for arg in step.command] for step in (validated, control[1])]
+    assert same[0] == same[1]  # the same slice, prompt and budget
+    keep = Path(args.keep)
+    keep.mkdir()
+    validated.then()  # the control is not evaluated yet: nothing recorded
+    assert not (keep / study_queue.PILOTS_FILE).exists()
+    scored_eval(control[1].folder, {"implicit": [1] * 4 + [0] * 6})
+    scored_eval(validated.folder, {"implicit": [1] * 6 + [0] * 4})
+    validated.then()
+    record = json.loads((keep / study_queue.PILOTS_FILE).read_text())
+    assert record["hit@1"] == {"pilot": 0.6, "control": 0.4} and record["hits_differ"] == 2 and record["queries"] == 10
 
 
 def test_a_rebuilt_warm_start_is_compared_with_the_first_build(tmp_path):
