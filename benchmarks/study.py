@@ -44,13 +44,14 @@ def seed_mean(runs: dict, method: str, metric: str, column: str = "all") -> floa
 
 def tied_share(runs: dict, method: str, key: str = "frac_reward_zero_std") -> float | None:
     """Mean over a method's training runs of a per-step tied-group share: TRL's `frac_reward_zero_std` (total
-    reward) by default, or `groups/accuracy_tied`. With dynamic sampling the total-reward share is that of the
-    trained batch (`dynamic_sampling/tied_share`), since refilled groups never train."""
+    reward) by default, or `groups/accuracy_tied`. Both count every scored group; with dynamic sampling the tied
+    groups it replaced never train, so either reads the trained batch's share tied on accuracy instead
+    (`dynamic_sampling/tied_share`)."""
     shares = []
     for run in runs.get(method, []):
         log = training_log(run)
         refilled = "dynamic_sampling/tied_share"
-        name = refilled if key == "frac_reward_zero_std" and log and refilled in log[0] else key
+        name = refilled if log and refilled in log[0] else key
         if log and name in log[0]:
             shares.append(statistics.fmean(float(e[name]) for e in log))
     return statistics.fmean(shares) if shares else None

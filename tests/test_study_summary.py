@@ -61,6 +61,20 @@ def test_summary_reads_the_goals_off_the_report(tmp_path, monkeypatch):
     ).read_text()
 
 
+def test_tied_shares_of_a_dynamic_sampling_run_count_the_groups_it_trained(tmp_path):
+    def run(name: str, *steps: dict) -> dict:
+        (tmp_path / name).mkdir()
+        (tmp_path / name / TRAINING_COPY).write_text("".join(json.dumps({"reward": 0.5, **s}) + "\n" for s in steps))
+        return {"settings": {}, "folder": str(tmp_path / name)}
+
+    scored = {"frac_reward_zero_std": 0.2, "groups/accuracy_tied": 0.5}
+    refilled = [scored | {"dynamic_sampling/tied_share": share} for share in (0.1, 0.3)]
+    runs = {"grpo": [run("grpo", scored, scored)], "grpo-ds": [run("ds", *refilled)]}
+    assert study.tied_share(runs, "grpo") == 0.2 and study.tied_share(runs, "grpo", "groups/accuracy_tied") == 0.5
+    assert study.tied_share(runs, "grpo-ds") == study.tied_share(runs, "grpo-ds", "groups/accuracy_tied") == 0.2
+    assert study.tied_share(runs, "rerec") is None
+
+
 def test_rollouts_to_grpo_final_come_with_grpo_own_share():
     def curve(*rewards):
         return [{"rollouts": 128 * (i + 1), "reward": r} for i, r in enumerate(rewards)]
