@@ -188,12 +188,13 @@ def rebuild_check(args: argparse.Namespace) -> Step:
 
 def paired_record(after: Path, before: Path, names: tuple[str, str]) -> dict:
     """Hit@1 of two evaluation folders paired by query: when, how many queries, each side's Hit@1 under `names`
-    (after's, before's), the difference with its interval and p-value, and how many queries' hits differ."""
+    (after's, before's), the difference with its interval, p-value and whether it is a finding, and how many
+    queries' hits differ."""
     ids, a, b, d = paired_hits(after, before)
     return {
         "finished": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "queries": len(ids),
         "hit@1": {names[1]: sum(b) / len(ids), names[0]: sum(a) / len(ids)},
-        "diff": d.diff, "low": d.low, "high": d.high, "p_value": d.p_value,
+        "diff": d.diff, "low": d.low, "high": d.high, "p_value": d.p_value, "finding": d.finding,
         "hits_differ": sum(x != y for x, y in zip(a, b, strict=True)),
     }  # fmt: skip
 
@@ -218,15 +219,30 @@ def compare_rebuild(first: Path, rebuilt: Path, keep: Path) -> dict:
     return record
 
 
-def compare_pilot(pilot: Path, control: Path, keep: Path) -> dict | None:
-    """A redesign pilot against PILOT_CONTROL on the validation slice, paired by query, appended to `keep /
-    PILOTS_FILE`; None (and a message) while the control's validation evaluation is missing."""
+def compare_pilot(arm: str, args: argparse.Namespace) -> dict | None:
+    """A redesign pilot against PILOT_CONTROL on the validation slice, with the adoption rule fixed before it ran
+    (docs/study.md, 2026-12-05): `adopt` when its Hit@1 is ahead (a finding), or level while it halves one of the
+    control's shares: false steps on validation, or trained groups tied on accuracy (`study.tied_share`).
+    Appended to `--keep / PILOTS_FILE`; None (and a message) while the control's validation evaluation is
+    missing."""
+    import study
+
+    pilot, control = (located(f"val/{name}", args) for name in (arm, PILOT_CONTROL))
     if not (control / "metrics.json").is_file():
-        print(f"no {control} to pair the pilot {pilot.name} with: run {PILOT_CONTROL} first", file=sys.stderr)
+        print(f"no {control} to pair the pilot {arm} with: run {PILOT_CONTROL} first", file=sys.stderr)
         return None
-    record = {"pilot": pilot.name, "control": control.name} | paired_record(pilot, control, ("pilot", "control"))
-    append_line(keep / PILOTS_FILE, record)
-    print(f"the pilot against {control.name} on validation: {record}", flush=True)
+    record = {"pilot": arm, "control": PILOT_CONTROL} | paired_record(pilot, control, ("pilot", "control"))
+    false_steps, tied = {}, {}
+    for name, folder in (("pilot", pilot), ("control", control)):
+        false_steps[name] = json.loads((folder / "metrics.json").read_text())["all"].get("false_step_share")
+        run = {"settings": {"model": str(located(f"runs/{folder.name}", args) / "final")}}
+        tied[name] = study.tied_share({name: [run]}, name, "groups/accuracy_tied")
+    halved = [s["pilot"] <= s["control"] / 2 for s in (false_steps, tied) if None not in s.values()]
+    ahead, behind = record["finding"] and record["diff"] > 0, record["finding"] and record["diff"] < 0
+    record |= {"false_step_share": false_steps, "trained_tied_share": tied}
+    record["adopt"] = ahead or (not behind and any(halved))
+    append_line(Path(args.keep) / PILOTS_FILE, record)
+    print(f"the pilot against {PILOT_CONTROL} on validation: {record}", flush=True)
     return record
 
 
@@ -243,8 +259,7 @@ def steps(arm: str, flags: list[str], args: argparse.Namespace) -> list[Step]:
     if arm in PILOTS or arm == PILOT_CONTROL:
         out.append(validated := evaluation(run / "final", f"val/{arm}", args, WARM_START_VAL, training_log=log))
         if arm in PILOTS:
-            control = f"val/{PILOT_CONTROL}"
-            validated.then = lambda: compare_pilot(validated.folder, located(control, args), Path(args.keep))
+            validated.then = lambda: compare_pilot(arm, args)
             return out
     out.append(evaluation(run / "final", f"test/{arm}", args, ["--split", "test"], training_log=log))
     if arm in CURVED:

@@ -199,11 +199,23 @@ def test_a_pilot_is_read_on_validation_against_its_control(tmp_path):
     keep.mkdir()
     validated.then()  # the control is not evaluated yet: nothing recorded
     assert not (keep / study_queue.PILOTS_FILE).exists()
-    scored_eval(control[1].folder, {"implicit": [1] * 4 + [0] * 6})
-    scored_eval(validated.folder, {"implicit": [1] * 6 + [0] * 4})
-    validated.then()
+    for step, hits, false_steps in ((control[1], [1] * 4 + [0] * 6, 0.3), (validated, [1] * 6 + [0] * 4, 0.1)):
+        scored_eval(step.folder, {"implicit": hits})
+        metrics = json.loads((step.folder / "metrics.json").read_text())
+        metrics["all"]["false_step_share"] = false_steps
+        (step.folder / "metrics.json").write_text(json.dumps(metrics))
+    (control[0].folder).mkdir(parents=True)  # its training log: half the groups tied on accuracy
+    (control[0].folder / "metrics.jsonl").write_text(json.dumps({"reward": 0.5, "groups/accuracy_tied": 0.5}) + "\n")
+    validated.then()  # the pilot's own training log is not there: its tied share is unknown
     record = json.loads((keep / study_queue.PILOTS_FILE).read_text())
     assert record["hit@1"] == {"pilot": 0.6, "control": 0.4} and record["hits_differ"] == 2 and record["queries"] == 10
+    assert not record["finding"] and record["false_step_share"] == {"pilot": 0.1, "control": 0.3}
+    assert record["trained_tied_share"] == {"pilot": None, "control": 0.5}
+    assert record["adopt"]  # level on Hit@1, false steps cut to a third
+    metrics = json.loads((validated.folder / "metrics.json").read_text())
+    metrics["all"]["false_step_share"] = 0.2  # only a third fewer false steps
+    (validated.folder / "metrics.json").write_text(json.dumps(metrics))
+    assert not validated.then()["adopt"]
 
 
 def test_a_rebuilt_warm_start_is_compared_with_the_first_build(tmp_path):
