@@ -222,7 +222,8 @@ def compare_rebuild(first: Path, rebuilt: Path, keep: Path) -> dict:
 def compare_pilot(arm: str, args: argparse.Namespace) -> dict | None:
     """A redesign pilot against PILOT_CONTROL on the validation slice, with the adoption rule fixed before it ran
     (docs/study.md, 2026-12-05): `adopt` when its Hit@1 is ahead (a finding), or level while it halves one of the
-    control's shares: false steps on validation, or trained groups tied on accuracy (`study.tied_share`).
+    control's shares: false steps on validation (with answers at least 3/4 as long as the control's), or
+    trained groups tied on accuracy (`study.tied_share`).
     Appended to `--keep / PILOTS_FILE`; None (and a message) while the control's validation evaluation is
     missing."""
     import study
@@ -232,15 +233,21 @@ def compare_pilot(arm: str, args: argparse.Namespace) -> dict | None:
         print(f"no {control} to pair the pilot {arm} with: run {PILOT_CONTROL} first", file=sys.stderr)
         return None
     record = {"pilot": arm, "control": PILOT_CONTROL} | paired_record(pilot, control, ("pilot", "control"))
-    false_steps, tied = {}, {}
+    false_steps, tied, tokens = {}, {}, {}
     for name, folder in (("pilot", pilot), ("control", control)):
-        false_steps[name] = json.loads((folder / "metrics.json").read_text())["all"].get("false_step_share")
+        metrics = json.loads((folder / "metrics.json").read_text())["all"]
+        false_steps[name], tokens[name] = metrics.get("false_step_share"), metrics.get("mean_tokens")
         run = {"settings": {"model": str(located(f"runs/{folder.name}", args) / "final")}}
         tied[name] = study.tied_share({name: [run]}, name, "groups/accuracy_tied")
-    halved = [s["pilot"] <= s["control"] / 2 for s in (false_steps, tied) if None not in s.values()]
+
+    def halved(shares: dict) -> bool:
+        return None not in shares.values() and shares["pilot"] <= shares["control"] / 2
+
+    # fewer false steps count only if the answers still reason: not a quarter shorter than the control's
+    reasons = None not in tokens.values() and tokens["pilot"] >= 0.75 * tokens["control"]
     ahead, behind = record["finding"] and record["diff"] > 0, record["finding"] and record["diff"] < 0
-    record |= {"false_step_share": false_steps, "trained_tied_share": tied}
-    record["adopt"] = ahead or (not behind and any(halved))
+    record |= {"false_step_share": false_steps, "trained_tied_share": tied, "mean_tokens": tokens}
+    record["adopt"] = ahead or (not behind and ((halved(false_steps) and reasons) or halved(tied)))
     append_line(Path(args.keep) / PILOTS_FILE, record)
     print(f"the pilot against {PILOT_CONTROL} on validation: {record}", flush=True)
     return record

@@ -199,11 +199,16 @@ def test_a_pilot_is_read_on_validation_against_its_control(tmp_path):
     keep.mkdir()
     validated.then()  # the control is not evaluated yet: nothing recorded
     assert not (keep / study_queue.PILOTS_FILE).exists()
-    for step, hits, false_steps in ((control[1], [1] * 4 + [0] * 6, 0.3), (validated, [1] * 6 + [0] * 4, 0.1)):
-        scored_eval(step.folder, {"implicit": hits})
-        metrics = json.loads((step.folder / "metrics.json").read_text())
-        metrics["all"]["false_step_share"] = false_steps
-        (step.folder / "metrics.json").write_text(json.dumps(metrics))
+
+    def measured(folder: Path, **values) -> None:
+        metrics = json.loads((folder / "metrics.json").read_text())
+        metrics["all"] |= values
+        (folder / "metrics.json").write_text(json.dumps(metrics))
+
+    scored_eval(control[1].folder, {"implicit": [1] * 4 + [0] * 6})
+    scored_eval(validated.folder, {"implicit": [1] * 6 + [0] * 4})
+    measured(control[1].folder, false_step_share=0.3, mean_tokens=100.0)
+    measured(validated.folder, false_step_share=0.1, mean_tokens=80.0)
     (control[0].folder).mkdir(parents=True)  # its training log: half the groups tied on accuracy
     (control[0].folder / "metrics.jsonl").write_text(json.dumps({"reward": 0.5, "groups/accuracy_tied": 0.5}) + "\n")
     validated.then()  # the pilot's own training log is not there: its tied share is unknown
@@ -211,11 +216,16 @@ def test_a_pilot_is_read_on_validation_against_its_control(tmp_path):
     assert record["hit@1"] == {"pilot": 0.6, "control": 0.4} and record["hits_differ"] == 2 and record["queries"] == 10
     assert not record["finding"] and record["false_step_share"] == {"pilot": 0.1, "control": 0.3}
     assert record["trained_tied_share"] == {"pilot": None, "control": 0.5}
-    assert record["adopt"]  # level on Hit@1, false steps cut to a third
-    metrics = json.loads((validated.folder / "metrics.json").read_text())
-    metrics["all"]["false_step_share"] = 0.2  # only a third fewer false steps
-    (validated.folder / "metrics.json").write_text(json.dumps(metrics))
-    assert not validated.then()["adopt"]
+    assert record["adopt"]  # level on Hit@1, false steps cut to a third, answers a fifth shorter
+    measured(validated.folder, mean_tokens=70.0)
+    assert not validated.then()["adopt"]  # as few false steps, but answers cut by 30%: they stopped reasoning
+    measured(validated.folder, false_step_share=0.2, mean_tokens=100.0)
+    assert not validated.then()["adopt"]  # only a third fewer false steps
+    (control[0].folder / "metrics.jsonl").write_text(json.dumps({"reward": 0.5, "groups/accuracy_tied": 0.2}) + "\n")
+    train.folder.mkdir(parents=True)  # the pilot trained on groups tied a quarter as often
+    refilled = {"reward": 0.5, "groups/accuracy_tied": 0.3, "dynamic_sampling/tied_share": 0.05}
+    (train.folder / "metrics.jsonl").write_text(json.dumps(refilled) + "\n")
+    assert validated.then()["adopt"]
 
 
 def test_a_rebuilt_warm_start_is_compared_with_the_first_build(tmp_path):
