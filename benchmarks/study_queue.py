@@ -223,9 +223,8 @@ def compare_pilot(arm: str, args: argparse.Namespace) -> dict | None:
     """A redesign pilot against PILOT_CONTROL on the validation slice, with the adoption rule fixed before it ran
     (docs/study.md, 2026-12-05): `adopt` when its Hit@1 is ahead (a finding), or level while it halves one of the
     control's shares: false steps on validation (with answers at least 3/4 as long as the control's), or
-    trained groups tied on accuracy (`study.tied_share`).
-    Appended to `--keep / PILOTS_FILE`; None (and a message) while the control's validation evaluation is
-    missing."""
+    trained groups tied on accuracy (`study.tied_share`). Appended to `--keep / PILOTS_FILE`; None (and a
+    message) while the control's validation evaluation is missing."""
     import study
 
     pilot, control = (located(f"val/{name}", args) for name in (arm, PILOT_CONTROL))
