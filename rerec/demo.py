@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rerec.task.parsing import boxed_answer, segments
+from rerec.task.verifier import Claim, StepVerifier, verdict_of
 
 logger = logging.getLogger(__name__)
 
@@ -69,9 +70,9 @@ class Stages:
                     (time.perf_counter() - began) / 60)  # fmt: skip
 
 
-def annotated(text: str, verifier) -> list[str]:
-    """The completion's steps, each with its verdict mark, then the boxed answer."""
-    lines = [f"  {MARKS[verifier.verdict(s.text)]} {s.text}" for s in segments(text)]
+def annotated(text: str, per_step: list[list[Claim]]) -> list[str]:
+    """The completion's steps, each with the verdict mark of its claims (`step_claims`), then the boxed answer."""
+    lines = [f"  {MARKS[verdict_of(claims)]} {s.text}" for s, claims in zip(segments(text), per_step, strict=True)]
     box = boxed_answer(text)
     return lines + [f"  → {box}" if box is not None else "  → (no boxed answer)"]
 
@@ -137,7 +138,6 @@ def examples(folder: Path, data, prompt, per_type: int = 1) -> str:
     from rerec.task.answer import AnswerReader
     from rerec.task.graph_check import checked_lead
     from rerec.task.rows import load_split, row_titles
-    from rerec.task.verifier import StepVerifier
 
     rows, ds = load_split(data, prompt, "candidates", "test")
     reader = AnswerReader(TitleIndex(ds.catalog, EvalConfig.grounding_threshold), "candidates")
@@ -152,9 +152,10 @@ def examples(folder: Path, data, prompt, per_type: int = 1) -> str:
         shown[row["type"]] = shown.get(row["type"], 0) + 1
         truth = ", ".join(g["title"] for g in row["ground_truth"] if g["item_id"] == row["positive_id"])
         out += ["", f"[{row['type']}] {row['query']}", f"  (right answer among the candidates: {truth})"]
-        text, verifier = predictions[row["id"]], StepVerifier(ds.graph, ds.catalog, row_titles(row))
-        out += annotated(text, verifier)
-        answer, claims = reader.read(text, row["candidates"]), [c for s in step_claims(verifier, text) for c in s]
+        text = predictions[row["id"]]
+        per_step = step_claims(StepVerifier(ds.graph, ds.catalog, row_titles(row)), text)
+        out += annotated(text, per_step)
+        answer, claims = reader.read(text, row["candidates"]), [c for step in per_step for c in step]
         ids = [c["item_id"] for c in row["candidates"]]
         if lead := checked_lead(ds.graph, row["query"], ids, answer, claims, answer.ranked):
             title = ds.catalog[lead].display_title

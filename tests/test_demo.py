@@ -9,6 +9,7 @@ import logging
 from test_verifier import CATALOG, GRAPH
 
 from rerec.demo import Stages, annotated, examples
+from rerec.eval.harness import step_claims
 from rerec.task.graph_check import confirmed
 from rerec.task.prompts import PromptConfig
 from rerec.task.rows import TrainDataArguments, load_split
@@ -19,13 +20,13 @@ def test_answers_are_shown_with_marked_steps():
     verifier = StepVerifier(GRAPH, CATALOG, ["1", "2", "3"])
     text = "Step 1: Jaws (1975) was directed by m.spielberg.\nStep 2: Alien (1979) was directed by m.spielberg.\n"
     text += "Step 3: so Jaws.\n\\boxed{Jaws (1975)}"
-    assert annotated(text, verifier) == [
+    assert annotated(text, step_claims(verifier, text)) == [
         "  ✓ Step 1: Jaws (1975) was directed by m.spielberg.",
         "  ✗ Step 2: Alien (1979) was directed by m.spielberg.",
         "  · Step 3: so Jaws.",
         "  → Jaws (1975)",
     ]
-    assert annotated("no answer", verifier)[-1] == "  → (no boxed answer)"
+    assert annotated("no answer", step_claims(verifier, "no answer"))[-1] == "  → (no boxed answer)"
 
 
 def test_stages_skip_work_already_done(caplog):
