@@ -227,17 +227,18 @@ def compare_pilot(arm: str, args: argparse.Namespace) -> dict | None:
     message) while the control's validation evaluation is missing."""
     import study
 
-    pilot, control = (located(f"val/{name}", args) for name in (arm, PILOT_CONTROL))
-    if not (control / "metrics.json").is_file():
-        print(f"no {control} to pair the pilot {arm} with: run {PILOT_CONTROL} first", file=sys.stderr)
+    sides = {"pilot": arm, "control": PILOT_CONTROL}
+    val = {side: located(f"val/{name}", args) for side, name in sides.items()}
+    if not (val["control"] / "metrics.json").is_file():
+        print(f"no {val['control']} to pair the pilot {arm} with: run {PILOT_CONTROL} first", file=sys.stderr)
         return None
-    record = {"pilot": arm, "control": PILOT_CONTROL} | paired_record(pilot, control, ("pilot", "control"))
+    record = sides | paired_record(val["pilot"], val["control"], ("pilot", "control"))
     false_steps, tied, tokens = {}, {}, {}
-    for name, folder in (("pilot", pilot), ("control", control)):
-        metrics = json.loads((folder / "metrics.json").read_text())["all"]
-        false_steps[name], tokens[name] = metrics.get("false_step_share"), metrics.get("mean_tokens")
-        run = {"settings": {"model": str(located(f"runs/{folder.name}", args) / "final")}}
-        tied[name] = study.tied_share({name: [run]}, name, "groups/accuracy_tied")
+    for side, name in sides.items():
+        metrics = json.loads((val[side] / "metrics.json").read_text())["all"]
+        false_steps[side], tokens[side] = metrics.get("false_step_share"), metrics.get("mean_tokens")
+        run = {"settings": {"model": str(located(f"runs/{name}", args) / "final")}}
+        tied[side] = study.tied_share({side: [run]}, side, "groups/accuracy_tied")
 
     def halved(shares: dict) -> bool:
         return None not in shares.values() and shares["pilot"] <= shares["control"] / 2
