@@ -24,7 +24,9 @@ own flags (GRPO: every ReRec component off; ablations: one off), with its seed, 
   Greedy bf16 decoding also flipped answers between runs of the same model (docs/study.md).
 - **Paired seeds first.** GRPO and ReRec seed 0, then seed 1, ...: an interrupted study still holds pairs.
 - **Pilots on validation.** A redesign (`PILOTS`) trains right after its control, GRPO seed 1, and is read on the
-  warm start's validation slice only, paired with the control there (`pilots.jsonl` in `--keep`).
+  warm start's validation slice only, paired with the control there (`pilots.jsonl` in `--keep`). A pilot adopted
+  by the rule fixed before it ran becomes the headline design: the queue plans again, and ReRec's seeds and
+  ablations train as that design (`<design>-seed<N>`, `<design>-no-<part>`), the pilot itself joining as its seed 1.
 """
 
 from __future__ import annotations
@@ -63,30 +65,29 @@ VAL_TYPES = ["--query_types", "explicit", "implicit", "misinformed", "interest"]
 WARM_START_VAL = ["--split", "val", "--max_queries", "200", *VAL_TYPES]
 # the paper's rules where the cpu-study preset uses rerec's variants
 PAPER_RULES = "--raae_norm scalar --raae_verifier false --raae_target mentions --curriculum_order easy_first".split()
-ABLATIONS = {
-    "rerec-no-qas": ["--qas", "false"],
-    "rerec-no-pas": ["--pas", "false"],
-    "rerec-no-raae": ["--raae", "false"],
-    "rerec-no-curriculum": ["--curriculum", "false"],
-    "rerec-paper": PAPER_RULES,
-    "grpo-ds": [*GRPO, "--dynamic_sampling", "true"],
+# ReRec's designs: name -> `rerec train` flags beyond the preset. The seeds and ablations train the headline one
+# (`headline`): "rerec" (cpu-study as it is) until a redesign's pilot is adopted. rerec-v2 (docs/study.md,
+# 2026-12-05): every component given the force the seed-0 diagnostics found missing: no replays of solved queries
+# (they tied), tied groups refilled (dynamic sampling), RAAE at its full penalty (0.3 left the false-step share
+# where GRPO's went).
+DESIGNS = {
+    "rerec": [],
+    "rerec-v2": ["--curriculum_replay", "0", "--dynamic_sampling", "true", "--raae_penalty", "1.0"],
 }
-# Redesign pilots (docs/study.md, 2026-12-05), for when seed 0 is level: trained like the arms, then read on the
-# warm start's validation slice only, paired there with PILOT_CONTROL (the same seed, from the same warm-start
-# build); the test split waits until a design is chosen. rerec-v2: every component given the force the seed-0
-# diagnostics found missing: no replays of solved queries (they tied), tied groups refilled (dynamic sampling),
-# RAAE at its full penalty (0.3 left the false-step share where GRPO's went).
-PILOTS = {
-    "rerec-v2-seed1": [
-        "--seed", "1", "--curriculum_replay", "0", "--dynamic_sampling", "true", "--raae_penalty", "1.0",
-    ],
-}  # fmt: skip
-PILOT_CONTROL = "grpo-seed1"
+ABLATED = ("qas", "pas", "raae", "curriculum")  # `<design>-no-<component>`: the headline design, one switch off
+# beside the ablations, whatever the headline: the paper's own rules, and GRPO with dynamic sampling alone
+REFERENCES = {"rerec-paper": PAPER_RULES, "grpo-ds": [*GRPO, "--dynamic_sampling", "true"]}
+# Redesign pilots, for when seed 0 is level: trained like the arms, then read on the warm start's validation
+# slice only, paired there with PILOT_CONTROL (the same seed, from the same warm-start build); the test split waits
+# until the pilot's verdict (`compare_pilot`) makes its design the headline.
+PILOT_SEED = 1
+PILOT_CONTROL = f"grpo-seed{PILOT_SEED}"
+PILOTS = [f"{design}-seed{PILOT_SEED}" for design in DESIGNS if design != "rerec"]
 PILOTS_FILE = "pilots.jsonl"  # in --keep: each pilot against PILOT_CONTROL on validation (compare_pilot)
 
 # the non-LLM baselines on the same test queries and candidates; kg-path (the graph oracle) as a reference
 BASELINES = ("random", "popularity", "lightgcn", "bm25", "minilm", "kg-path")
-CURVED = ("grpo-seed0", "rerec-seed0")  # the arms with a learning curve and a retention check
+CURVED = "grpo-seed0"  # with the headline design's seed 0: the arms with a learning curve and a retention check
 REBUILT = "val/warm-start-rebuilt"  # a warm start trained again on a new machine, on the first build's slice
 REBUILDS = "warm_start_rebuilds.jsonl"  # in --keep: each rebuild against the first build (compare_rebuild)
 KEPT = "queue.json"  # in a kept folder: the command that wrote it, when it finished, and on what CPU
@@ -116,16 +117,30 @@ class Step:
         return self.folder / self.marker
 
 
-def arms(seeds: int) -> dict[str, list[str]]:
+def arms(seeds: int, design: str = "rerec") -> dict[str, list[str]]:
     """Arm name -> `rerec train` flags beyond the preset, in run order: the paired seeds of the headline
-    comparison first, the redesign pilots right after their control, then the single-seed ablations."""
+    comparison (GRPO, and ReRec as `design`) first, the redesign pilots right after their control, then the
+    single-seed ablations of `design` and the references."""
+    flags = DESIGNS[design]
     out: dict[str, list[str]] = {}
     for seed in range(seeds):
         out[f"grpo-seed{seed}"] = [*GRPO, "--seed", str(seed)]
-        if f"grpo-seed{seed}" == PILOT_CONTROL:
-            out |= PILOTS
-        out[f"rerec-seed{seed}"] = ["--seed", str(seed)]
-    return out | ABLATIONS
+        if seed == PILOT_SEED:
+            out |= {pilot: [*DESIGNS[pilot.rsplit("-seed", 1)[0]], "--seed", str(seed)] for pilot in PILOTS}
+        out[f"{design}-seed{seed}"] = [*flags, "--seed", str(seed)]
+    return out | {f"{design}-no-{part}": [*flags, f"--{part}", "false"] for part in ABLATED} | REFERENCES
+
+
+def headline(keep: Path) -> str:
+    """The design ReRec's seeds train: a pilot's, once its latest verdict in `keep / PILOTS_FILE` adopts it,
+    else "rerec". The rule that decides was fixed before the pilot ran (`compare_pilot`)."""
+    log = keep / PILOTS_FILE
+    verdicts = {}
+    for line in log.read_text().splitlines() if log.is_file() else []:
+        record = json.loads(line)
+        verdicts[record["pilot"]] = record.get("adopt", False)
+    adopted = [pilot.rsplit("-seed", 1)[0] for pilot in PILOTS if verdicts.get(pilot)]
+    return adopted[0] if adopted else "rerec"
 
 
 def answer_budget(config: str) -> list[str]:
@@ -254,8 +269,9 @@ def compare_pilot(arm: str, args: argparse.Namespace) -> dict | None:
 
 
 def steps(arm: str, flags: list[str], args: argparse.Namespace) -> list[Step]:
-    """Training, then the test evaluation (a pilot: the validation one instead) and, for seed 0, the learning
-    curve and retention of one arm; PILOT_CONTROL is evaluated on validation too."""
+    """Training, then the test evaluation (a pilot: the validation one instead, until it is adopted) and, for
+    seed 0 of GRPO and of the headline design (`args.design`), the learning curve and retention of one arm;
+    PILOT_CONTROL is evaluated on validation too."""
     root, data = Path(args.root), ["--prepared", args.prepared]
     run = root / "runs" / arm
     warm = Path(args.warm_start)
@@ -267,9 +283,10 @@ def steps(arm: str, flags: list[str], args: argparse.Namespace) -> list[Step]:
         out.append(validated := evaluation(run / "final", f"val/{arm}", args, WARM_START_VAL, training_log=log))
         if arm in PILOTS:
             validated.then = lambda: compare_pilot(arm, args)
-            return out
+            if arm != f"{args.design}-seed{PILOT_SEED}":  # not adopted (yet): validation only
+                return out
     out.append(evaluation(run / "final", f"test/{arm}", args, ["--split", "test"], training_log=log))
-    if arm in CURVED:
+    if arm in (CURVED, f"{args.design}-seed0"):
         slice_ = ["--split", "val", "--max_queries", str(args.curve_queries), *VAL_TYPES]
         curve = rerec("eval", "--checkpoints", "--model_name_or_path", str(run), *data, *slice_, *EVAL, *args.budget)
         folder = root / "curves" / arm
@@ -339,7 +356,7 @@ def lr_check(args: argparse.Namespace) -> bool:
     """Whether the queue may go past GRPO's seed 0: yes until its curve exists (here or kept), then only if the
     curve did not fall (`fell`) or `--skip_lr_check` says go on. Asked before the first later arm whether GRPO's seed 0
     ran now or was kept, so a queue restarted after the check stopped it still stops."""
-    curve = located(f"curves/{CURVED[0]}", args)
+    curve = located(f"curves/{CURVED}", args)
     if args.skip_lr_check or not (curve / "curve.json").is_file():
         return True
     verdict = fell(curve, located("val/warm-start", args))
@@ -357,7 +374,7 @@ def plan(args: argparse.Namespace) -> list[tuple[str, list[Step]]]:
     keep = Path(args.keep)
     units = [("baselines", [evaluation(name, f"test/{name}", args, ["--split", "test"]) for name in BASELINES])]
     units += [("warm-start", warm := warm_start(args))]
-    units += [(arm, steps(arm, flags, args)) for arm, flags in arms(args.seeds).items()]
+    units += [(arm, steps(arm, flags, args)) for arm, flags in arms(args.seeds, args.design).items()]
     units = [(n, s) for n, s in units if (not args.only or n in args.only) and not all(is_kept(x, keep) for x in s)]
     sft = warm[0]
     start = str(sft.folder / "final")
@@ -365,6 +382,36 @@ def plan(args: argparse.Namespace) -> list[tuple[str, list[Step]]]:
     if needed and not any(sft in unit for _, unit in units):
         units.insert(0, ("warm-start", [sft, rebuild_check(args)]))
     return units
+
+
+def run_plan(args: argparse.Namespace) -> int | None:
+    """Run every step still to run, in order, for the headline design as `keep` says now: 0 when all are done, 1
+    when a step failed or the learning-rate check stopped the queue, None (with `args.design` the new headline)
+    when a pilot's verdict changed the design and the plan is out of date."""
+    keep = Path(args.keep)
+    args.design = headline(keep)
+    checked = False  # the learning-rate check, asked once: before the first unit after GRPO's seed 0
+    for unit, unit_steps in plan(args):
+        if unit not in ("baselines", "warm-start", CURVED) and not args.dry_run and not checked:
+            if not lr_check(args):
+                return 1
+            checked = True
+        for step in unit_steps:
+            if not to_run(step, keep):
+                continue
+            print(" ".join(step.command), flush=True)
+            if args.dry_run:
+                continue
+            if subprocess.run(step.command).returncode != 0:
+                print("the queue stopped at the step above", file=sys.stderr)
+                return 1
+            keep_step(step, keep)
+            if step.then:
+                step.then()
+            if headline(keep) != args.design:
+                args.design = headline(keep)
+                return None
+    return 0
 
 
 def main() -> int:
@@ -385,26 +432,9 @@ def main() -> int:
     args = parser.parse_args()
     args.warm_start = args.warm_start or str(Path(args.root) / "warm-start")
     args.budget = answer_budget(args.config)
-    keep = Path(args.keep)
-    checked = False  # the learning-rate check, asked once: before the first unit after GRPO's seed 0
-    for unit, unit_steps in plan(args):
-        if unit not in ("baselines", "warm-start", CURVED[0]) and not args.dry_run and not checked:
-            if not lr_check(args):
-                return 1
-            checked = True
-        for step in unit_steps:
-            if not to_run(step, keep):
-                continue
-            print(" ".join(step.command), flush=True)
-            if args.dry_run:
-                continue
-            if subprocess.run(step.command).returncode != 0:
-                print("the queue stopped at the step above", file=sys.stderr)
-                return 1
-            keep_step(step, keep)
-            if step.then:
-                step.then()
-    return 0
+    while (status := run_plan(args)) is None:
+        print(f"adopted: ReRec's seeds now train as {args.design}; planning again", flush=True)
+    return status
 
 
 if __name__ == "__main__":

@@ -54,11 +54,13 @@ def test_training_diagnostics_come_from_the_runs_logs(tmp_path):
             (tmp_path / f"grpo-seed{seed}" / TRAINING_COPY).write_text(log)
         (tmp_path / f"grpo-seed{seed}" / SETTINGS).write_text(json.dumps({"model": str(run / "final")}))
     fake_eval(tmp_path / "base", 0.1, 0.1)
-    folders = [tmp_path / "grpo-seed0", tmp_path / "grpo-seed1", tmp_path / "base"]
+    fake_eval(tmp_path / "grpo+graph-seed0", 0.3, 0.3)  # seed 0's answers scored again: no second training run
+    (tmp_path / "grpo+graph-seed0" / SETTINGS).write_text(json.dumps({"model": str(tmp_path / "train0" / "final")}))
+    folders = [tmp_path / "grpo-seed0", tmp_path / "grpo-seed1", tmp_path / "base", tmp_path / "grpo+graph-seed0"]
     text = write_report(folders, tmp_path / "out", ["hit@1"], "toy").read_text()
     # reward of the first 4 steps: (0.3 + 0.2) / 2; of the last 4: (0.5 + 0.2) / 2; 5 steps of 30 s = 2.5 min
     assert "| grpo | 2 | 5 | 2.5 | 0.250 → 0.350 | 0.250 | – | – | – | – | 40.000 |" in text
-    assert "| base |" not in text.split("## training")[1]
+    assert "| base |" not in text.split("## training")[1] and "| grpo+graph |" not in text.split("## training")[1]
     assert (tmp_path / "out" / "training.png").stat().st_size > 0
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -93,7 +94,8 @@ def queue_args(tmp_path, **extra):
     q = tmp_path / "q"
     args = argparse.Namespace(root=str(q), prepared="runs/ml100k", config="cpu-study", sft_config="cpu-study-sft",
                               warm_start=str(q / "warm-start"), keep=str(tmp_path / "kept"), seeds=2,
-                              curve_queries=100, only=None, budget=["--max_new_tokens", "192"])  # fmt: skip
+                              curve_queries=100, only=None, budget=["--max_new_tokens", "192"], design="rerec",
+                              dry_run=False, skip_lr_check=False)  # fmt: skip
     for key, value in extra.items():
         setattr(args, key, value)
     return args
@@ -184,8 +186,8 @@ def test_a_pilot_is_read_on_validation_against_its_control(tmp_path):
     import study_queue
 
     args = queue_args(tmp_path)
-    pilot = next(iter(study_queue.PILOTS))
-    train, validated = study_queue.steps(pilot, study_queue.PILOTS[pilot], args)  # no test evaluation
+    pilot = study_queue.PILOTS[0]
+    train, validated = study_queue.steps(pilot, study_queue.arms(2)[pilot], args)  # no test evaluation
     assert "--dynamic_sampling" in train.command and validated.kept_as == f"val/{pilot}"
     assert validated.command[validated.command.index("--split") + 1] == "val"
     control = study_queue.steps(study_queue.PILOT_CONTROL, study_queue.arms(2)[study_queue.PILOT_CONTROL], args)
@@ -293,3 +295,41 @@ def test_the_summary_reads_what_the_queue_kept(tmp_path, monkeypatch):
     assert summary["retention"] == {"grpo": 20, "rerec": 27, "warm_start": 25}
     assert summary["goals"]["retention_not_below_warm_start"] is True
     assert summary["rerec_minus_grpo_multihop"]["diff"] == 0.5 and "popularity" not in summary["hint_box_rate"]
+
+
+def test_an_adopted_pilot_becomes_the_design_the_queue_trains(tmp_path, monkeypatch):
+    import study_queue
+
+    keep = tmp_path / "kept"
+    keep.mkdir()
+    pilot = study_queue.PILOTS[0]
+    design = pilot.rsplit("-seed", 1)[0]
+    assert study_queue.headline(keep) == "rerec"
+    arms = study_queue.arms(3, design)
+    assert list(arms)[:6] == ["grpo-seed0", f"{design}-seed0", "grpo-seed1", pilot, "grpo-seed2", f"{design}-seed2"]
+    assert arms[f"{design}-no-raae"][-2:] == ["--raae", "false"] and "--dynamic_sampling" in arms[f"{design}-no-raae"]
+    assert "rerec-seed1" not in arms and "rerec-paper" in arms and "grpo-ds" in arms
+    args = queue_args(tmp_path, only=["grpo-seed1", pilot])
+    for folder in ("warm-start/final/config.json", "val/warm-start-rebuilt/metrics.json"):  # this machine's build
+        (tmp_path / "q" / folder).parent.mkdir(parents=True)
+        (tmp_path / "q" / folder).write_text("{}")
+    ran = []
+
+    def run(command):  # a step that finishes: the folder it writes gets its marker
+        out = Path(command[command.index("--output_dir") + 1])
+        ran.append(out.relative_to(tmp_path / "q").as_posix())
+        for marker in ("final/config.json", "metrics.json"):
+            (out / marker).parent.mkdir(parents=True, exist_ok=True)
+            (out / marker).write_text("{}")
+        return subprocess.CompletedProcess(command, 0)
+
+    def verdict(arm, _args):  # the pilot's rule says adopt
+        study_queue.append_line(keep / study_queue.PILOTS_FILE, {"pilot": arm, "adopt": True})
+
+    monkeypatch.setattr(study_queue.subprocess, "run", run)
+    monkeypatch.setattr(study_queue, "compare_pilot", verdict)
+    assert study_queue.run_plan(args) is None and args.design == design == study_queue.headline(keep)
+    assert ran == ["runs/grpo-seed1", "val/grpo-seed1", "test/grpo-seed1", f"runs/{pilot}", f"val/{pilot}"]
+    assert study_queue.run_plan(args) == 0 and ran[5:] == [f"test/{pilot}"]  # now a seed of the design: on test
+    study_queue.append_line(keep / study_queue.PILOTS_FILE, {"pilot": pilot, "adopt": False})
+    assert study_queue.headline(keep) == "rerec"  # the latest verdict counts

@@ -234,6 +234,18 @@ def training_log(run: dict) -> list[dict]:
     return [e for e in entries if e.get("reward") is not None]
 
 
+def training_logs(runs: dict[str, list[dict]]) -> dict[str, list[list[dict]]]:
+    """Each method's training logs (`training_log`), each trained model's under the first method that evaluated
+    it only: a model's answers scored again (the graph check's `+graph` methods) are no second training run."""
+    seen, out = set(), {}
+    for method, rs in runs.items():
+        fresh = [r for r in rs if r["settings"].get("model") not in seen]
+        seen |= {model for r in rs if (model := r["settings"].get("model"))}
+        if logs := [log for r in fresh if (log := training_log(r))]:
+            out[method] = logs
+    return out
+
+
 def _run_mean(logs: list[list[dict]], read) -> float:
     """Mean over runs of the mean over a run's steps of `read(entry)`."""
     return statistics.fmean(statistics.fmean(read(e) for e in log) for log in logs)
@@ -243,10 +255,7 @@ def diagnostics(runs: dict[str, list[dict]]) -> list[str]:
     """Training budget and diagnostics per trained method (mean over its seeds): steps, wall time, the reward of
     the first and last four steps, and the means of the shares that explain a result."""
     rows = []
-    for method, rs in runs.items():
-        logs = [log for r in rs if (log := training_log(r))]
-        if not logs:
-            continue
+    for method, logs in training_logs(runs).items():
         steps = statistics.fmean(len(log) for log in logs)
         minutes = statistics.fmean(sum(float(e.get("step_time", 0.0)) for e in log) / 60 for log in logs)
         first = _run_mean([log[:4] for log in logs], lambda e: float(e["reward"]))
@@ -277,8 +286,7 @@ def plot_training(runs: dict[str, list[dict]], out: Path, window: int = 8) -> bo
     """`training.png`: per trained method (its seeds' logs averaged step by step), the share of tied groups and
     the training reward against the step, each a moving mean over `window` steps. Whether the curriculum lowers
     the tied share is a question of its course, not only of its mean. False (no file) when no run has a log."""
-    logs = {m: [log for r in rs if (log := training_log(r))] for m, rs in runs.items()}
-    logs = {m: ls for m, ls in logs.items() if ls}
+    logs = training_logs(runs)
     if not logs:
         return False
     series = {}
