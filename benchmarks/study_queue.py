@@ -368,14 +368,16 @@ def lr_check(args: argparse.Namespace) -> bool:
 
 
 def plan(args: argparse.Namespace) -> list[tuple[str, list[Step]]]:
-    """(unit, its steps not yet kept) in run order; units whose every step is kept are left out. The warm start's
-    training comes first whenever a step still to run starts from its weights, followed, when its own evaluations
-    were kept from an earlier machine, by the rebuild's check."""
+    """(unit, its steps not yet kept) in run order; units whose every step is kept are left out. Units whose
+    training finished on this machine come first (an adopted pilot's test evaluation): their weights are lost with
+    the machine. The warm start's training comes first whenever a step still to run starts from its weights,
+    followed, when its own evaluations were kept from an earlier machine, by the rebuild's check."""
     keep = Path(args.keep)
     units = [("baselines", [evaluation(name, f"test/{name}", args, ["--split", "test"]) for name in BASELINES])]
     units += [("warm-start", warm := warm_start(args))]
     units += [(arm, steps(arm, flags, args)) for arm, flags in arms(args.seeds, args.design).items()]
     units = [(n, s) for n, s in units if (not args.only or n in args.only) and not all(is_kept(x, keep) for x in s)]
+    units.sort(key=lambda unit: not (unit[1][0].shallow and unit[1][0].done.exists()))  # trained here first
     sft = warm[0]
     start = str(sft.folder / "final")
     needed = any(start in step.command for _, unit in units for step in unit if to_run(step, keep))

@@ -309,7 +309,7 @@ def test_an_adopted_pilot_becomes_the_design_the_queue_trains(tmp_path, monkeypa
     assert list(arms)[:6] == ["grpo-seed0", f"{design}-seed0", "grpo-seed1", pilot, "grpo-seed2", f"{design}-seed2"]
     assert arms[f"{design}-no-raae"][-2:] == ["--raae", "false"] and "--dynamic_sampling" in arms[f"{design}-no-raae"]
     assert "rerec-seed1" not in arms and "rerec-paper" in arms and "grpo-ds" in arms
-    args = queue_args(tmp_path, only=["grpo-seed1", pilot])
+    args = queue_args(tmp_path, only=["grpo-seed1", pilot, f"{design}-seed0"])
     for folder in ("warm-start/final/config.json", "val/warm-start-rebuilt/metrics.json"):  # this machine's build
         (tmp_path / "q" / folder).parent.mkdir(parents=True)
         (tmp_path / "q" / folder).write_text("{}")
@@ -318,7 +318,7 @@ def test_an_adopted_pilot_becomes_the_design_the_queue_trains(tmp_path, monkeypa
     def run(command):  # a step that finishes: the folder it writes gets its marker
         out = Path(command[command.index("--output_dir") + 1])
         ran.append(out.relative_to(tmp_path / "q").as_posix())
-        for marker in ("final/config.json", "metrics.json"):
+        for marker in ("final/config.json", "metrics.json", "curve.json", "retention.json"):
             (out / marker).parent.mkdir(parents=True, exist_ok=True)
             (out / marker).write_text("{}")
         return subprocess.CompletedProcess(command, 0)
@@ -330,6 +330,8 @@ def test_an_adopted_pilot_becomes_the_design_the_queue_trains(tmp_path, monkeypa
     monkeypatch.setattr(study_queue, "compare_pilot", verdict)
     assert study_queue.run_plan(args) is None and args.design == design == study_queue.headline(keep)
     assert ran == ["runs/grpo-seed1", "val/grpo-seed1", "test/grpo-seed1", f"runs/{pilot}", f"val/{pilot}"]
-    assert study_queue.run_plan(args) == 0 and ran[5:] == [f"test/{pilot}"]  # now a seed of the design: on test
+    assert study_queue.run_plan(args) == 0  # now a seed of the design: on test, before the design's seed 0 trains
+    seed0 = f"{design}-seed0"  # (the pilot's weights are on this machine only)
+    assert ran[5:] == [f"test/{pilot}", f"runs/{seed0}", f"test/{seed0}", f"curves/{seed0}", f"retention/{seed0}"]
     study_queue.append_line(keep / study_queue.PILOTS_FILE, {"pilot": pilot, "adopt": False})
     assert study_queue.headline(keep) == "rerec"  # the latest verdict counts
