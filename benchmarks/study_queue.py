@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING
 
 import yaml
 
-from rerec.eval.report import TRAINING_COPY
+from rerec.eval.report import TRAINING_COPY, method_of
 from rerec.machine import cpu_flags, machine
 from rerec.presets import resolve_presets
 
@@ -126,7 +126,7 @@ def arms(seeds: int, design: str = "rerec") -> dict[str, list[str]]:
     for seed in range(seeds):
         out[f"grpo-seed{seed}"] = [*GRPO, "--seed", str(seed)]
         if seed == PILOT_SEED:
-            out |= {pilot: [*DESIGNS[pilot.rsplit("-seed", 1)[0]], "--seed", str(seed)] for pilot in PILOTS}
+            out |= {pilot: [*DESIGNS[method_of(Path(pilot))], "--seed", str(seed)] for pilot in PILOTS}
         out[f"{design}-seed{seed}"] = [*flags, "--seed", str(seed)]
     return out | {f"{design}-no-{part}": [*flags, f"--{part}", "false"] for part in ABLATED} | REFERENCES
 
@@ -139,7 +139,7 @@ def headline(keep: Path) -> str:
     for line in log.read_text().splitlines() if log.is_file() else []:
         record = json.loads(line)
         verdicts[record["pilot"]] = record.get("adopt", False)
-    adopted = [pilot.rsplit("-seed", 1)[0] for pilot in PILOTS if verdicts.get(pilot)]
+    adopted = [method_of(Path(pilot)) for pilot in PILOTS if verdicts.get(pilot)]
     return adopted[0] if adopted else "rerec"
 
 
