@@ -24,6 +24,7 @@ import statistics
 from pathlib import Path
 
 from common import write_pair
+from study_queue import headline
 
 from rerec.eval.curve import rollouts_to_reach
 from rerec.eval.report import load_curves, load_runs, method_of, training_log, write_report
@@ -123,7 +124,9 @@ def summarise(report: dict, runs: dict, curves: dict, retention: dict, rerec: st
     zero = {m: tied_share(runs, m) for m in writers}
     reach = rollouts_to_grpo_final(curves, rerec, grpo)
     first = next(iter(runs.values()))[0]
+    passed = {name: r["all"]["passed"] for name, r in retention.items()}
     summary = {
+        "rerec_method": rerec,  # ReRec's design: `rerec`, or a redesign the study's pilot rule adopted
         "rerec_minus_grpo_multihop": head,
         "rerec_vs_best_baseline": versus,
         # the same with rerec's graph check on the same answers (benchmarks/graph_check.py): a system result,
@@ -141,7 +144,12 @@ def summarise(report: dict, runs: dict, curves: dict, retention: dict, rerec: st
         "rollouts_to_grpo_final_ratio": reach[rerec],
         # the same share for GRPO's own curve: near 1 if it climbs to the end, small if it is flat within noise
         "grpo_rollouts_to_own_final_ratio": reach[grpo],
-        "retention": {name: r["all"]["passed"] for name, r in retention.items()},
+        # the headline design's (`rerec`) beside every model's
+        "retention": {
+            "warm_start": passed.get("warm_start"),
+            "rerec": passed.get(retention_name(Path(rerec))),
+            "by_method": passed,
+        },
         "test_queries": len(first["scores"]) if first["scores"] else first["metrics"]["all"].get("n"),
         "candidates": first["settings"].get("max_candidates"),
         "seeds": {m: len(rs) for m, rs in runs.items()},
@@ -172,7 +180,7 @@ def goals(s: dict) -> dict[str, bool | None]:
         if s["accuracy_tied_ratio"] is None
         else s["accuracy_tied_ratio"] <= 0.5,
         "retention_not_below_warm_start": None
-        if {"warm_start", "rerec"} - set(keep)
+        if None in (keep["warm_start"], keep["rerec"])
         else keep["rerec"] >= keep["warm_start"],
     }
 
@@ -200,13 +208,16 @@ def main() -> int:
     )
     parser.add_argument("--curves", nargs="*", type=Path, default=[], help="rerec eval --checkpoints folders")
     parser.add_argument("--retention", nargs="*", default=[], metavar="NAME=FOLDER", help="rerec retention folders")
-    parser.add_argument("--rerec", default="rerec", help="method name of ReRec's runs")
+    parser.add_argument(
+        "--rerec", help="method name of ReRec's runs (default: with --kept the design the queue adopted, else rerec)"
+    )
     parser.add_argument("--grpo", default="grpo", help="method name of plain GRPO's runs")
     parser.add_argument("--warm_start", default="warm-start", help="method name of the warm start's evaluation")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--title", default="ReRec vs GRPO and the non-LLM baselines (issue 19)")
     parser.add_argument("--overwrite", action="store_true")
     args = parser.parse_args()
+    args.rerec = args.rerec or (headline(args.kept) if args.kept else "rerec")
     if args.kept:
         if not (args.kept / "test").is_dir():
             parser.error(f"{args.kept} holds no test/ folder: is it a study_queue.py --keep folder?")
