@@ -45,17 +45,21 @@ def seed_mean(runs: dict, method: str, metric: str, column: str = "all") -> floa
 
 def tied_share(runs: dict, method: str, key: str = "frac_reward_zero_std") -> float | None:
     """Mean over a method's training runs of a per-step tied-group share: TRL's `frac_reward_zero_std` (total
-    reward) by default, or `groups/accuracy_tied`. Both count every scored group; with dynamic sampling the tied
-    groups it replaced never train, so either reads the trained batch's share tied on accuracy instead
-    (`dynamic_sampling/tied_share`)."""
-    shares = []
-    for run in runs.get(method, []):
-        log = training_log(run)
-        refilled = "dynamic_sampling/tied_share"
-        name = refilled if log and refilled in log[0] else key
-        if log and name in log[0]:
-            shares.append(statistics.fmean(float(e[name]) for e in log))
-    return statistics.fmean(shares) if shares else None
+    reward) by default, or `groups/accuracy_tied`. Both count every scored group. With dynamic sampling the tied
+    groups it replaced never train, so the trained batch's share tied on accuracy (`dynamic_sampling/tied_share`)
+    stands in for either: exact on accuracy, and on the total reward an upper bound (a group tied on the total
+    is tied on accuracy), 0 at a step where no scored group tied on the total."""
+    refilled = "dynamic_sampling/tied_share"
+
+    def at_step(entry: dict) -> float:
+        if refilled not in entry:
+            return float(entry[key])
+        if key == "frac_reward_zero_std" and not float(entry.get(key, 1.0)):  # nothing tied on the total
+            return 0.0
+        return float(entry[refilled])
+
+    logs = [log for run in runs.get(method, []) if (log := training_log(run)) and {key, refilled} & set(log[0])]
+    return statistics.fmean(statistics.fmean(at_step(e) for e in log) for log in logs) if logs else None
 
 
 def ratio(a: float | None, b: float | None) -> float | None:

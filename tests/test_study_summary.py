@@ -74,6 +74,11 @@ def test_tied_shares_of_a_dynamic_sampling_run_count_the_groups_it_trained(tmp_p
     runs = {"grpo": [run("grpo", scored, scored)], "grpo-ds": [run("ds", *refilled)]}
     assert study.tied_share(runs, "grpo") == 0.2 and study.tied_share(runs, "grpo", "groups/accuracy_tied") == 0.5
     assert study.tied_share(runs, "grpo-ds") == study.tied_share(runs, "grpo-ds", "groups/accuracy_tied") == 0.2
+    # no scored group tied on the total reward at the first step: none of those trained did either
+    runs["grpo-ds"] = [run("ds-untied", refilled[0] | {"frac_reward_zero_std": 0.0}, refilled[1])]
+    assert (
+        study.tied_share(runs, "grpo-ds") == 0.15 and study.tied_share(runs, "grpo-ds", "groups/accuracy_tied") == 0.2
+    )
     assert study.tied_share(runs, "rerec") is None
 
 
