@@ -133,3 +133,20 @@ def test_pairing_an_unknown_method_fails_before_writing(tmp_path):
     with pytest.raises(ValueError, match="'grpo', which is none of the methods: rerec"):
         write_report([tmp_path / "rerec"], tmp_path / "out", ["hit@1"], "toy", pairs=[("rerec", "grpo")])
     assert not (tmp_path / "out").exists()
+
+
+def test_the_training_plot_reads_ties_on_accuracy_where_every_run_logs_them(tmp_path, monkeypatch):
+    import rerec.eval.report as report
+
+    drawn = {}
+    monkeypatch.setattr(
+        report, "plot_panels", lambda series, x, labels, out: drawn.update(series=series, labels=labels)
+    )
+    logs = {"rerec": [[{"reward": 0.5, "frac_reward_zero_std": 0.0, "groups/accuracy_tied": 0.5}] * 2]}
+    runs = {m: [{"settings": {"model": m}}] for m in logs}
+    monkeypatch.setattr(report, "training_logs", lambda _runs: logs)
+    assert report.plot_training(runs, tmp_path / "training.png")
+    assert drawn["labels"][0].startswith("groups tied on accuracy") and drawn["series"]["rerec (1)"][1] == [0.5, 0.5]
+    logs["grpo"] = [[{"reward": 0.5, "frac_reward_zero_std": 0.25}]]  # a run without the accuracy log: all on reward
+    assert report.plot_training(runs, tmp_path / "training.png")
+    assert drawn["labels"][0].startswith("groups tied on reward") and drawn["series"]["rerec (1)"][1] == [0.0, 0.0]

@@ -285,19 +285,25 @@ def diagnostics(runs: dict[str, list[dict]]) -> list[str]:
 def plot_training(runs: dict[str, list[dict]], out: Path, window: int = 8) -> bool:
     """`training.png`: per trained method (its seeds' logs averaged step by step), the share of tied groups and
     the training reward against the step, each a moving mean over `window` steps. Whether the curriculum lowers
-    the tied share is a question of its course, not only of its mean. False (no file) when no run has a log."""
+    the tied share is a question of its course, not only of its mean. Ties are read on accuracy where every run
+    logs them (`groups/accuracy_tied`): QAS and PAS vary inside nearly every ReRec group, so its total reward
+    (TRL's `frac_reward_zero_std`) almost never ties. Both count every scored group, a dynamic-sampling run's
+    refills included. False (no file) when no run has a log."""
     logs = training_logs(runs)
     if not logs:
         return False
+    accuracy = all("groups/accuracy_tied" in log[0] for method_logs in logs.values() for log in method_logs)
+    tied = "groups/accuracy_tied" if accuracy else "frac_reward_zero_std"
     series = {}
     for method, method_logs in logs.items():
         steps = range(min(len(log) for log in method_logs))
         smooth = []
-        for key in ("frac_reward_zero_std", "reward"):
+        for key in (tied, "reward"):
             per_step = [statistics.fmean(float(log[i].get(key) or 0.0) for log in method_logs) for i in steps]
             smooth.append([statistics.fmean(per_step[max(0, i - window + 1) : i + 1]) for i in steps])
         series[f"{method} ({len(method_logs)})"] = ([i + 1 for i in steps], *smooth)
-    labels = (f"tied groups (share), mean of last {window} steps", f"training reward, mean of last {window} steps")
+    what = "groups tied on accuracy" if accuracy else "groups tied on reward"
+    labels = (f"{what} (share, {window}-step mean)", f"training reward ({window}-step mean)")
     plot_panels(series, "step", labels, out)
     return True
 
