@@ -27,7 +27,7 @@ from common import write_pair
 from study_queue import headline
 
 from rerec.eval.curve import rollouts_to_reach
-from rerec.eval.report import load_curves, load_runs, method_of, training_log, write_report
+from rerec.eval.report import load_curves, load_runs, method_of, run_mean, training_log, write_report
 
 BASELINES = ("random", "popularity", "lightgcn", "bm25", "minilm")
 CONDITION_TYPES = ("explicit", "implicit", "misinformed")
@@ -59,7 +59,7 @@ def tied_share(runs: dict, method: str, key: str = "frac_reward_zero_std") -> fl
         return float(entry[refilled])
 
     logs = [log for run in runs.get(method, []) if (log := training_log(run)) and {key, refilled} & set(log[0])]
-    return statistics.fmean(statistics.fmean(at_step(e) for e in log) for log in logs) if logs else None
+    return run_mean(logs, at_step) if logs else None
 
 
 def ratio(a: float | None, b: float | None) -> float | None:

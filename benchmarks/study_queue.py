@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING
 
 import yaml
 
-from rerec.eval.report import TRAINING_COPY, method_of
+from rerec.eval.report import TRAINING_COPY
 from rerec.machine import cpu_flags, machine
 from rerec.presets import resolve_presets
 
@@ -82,7 +82,7 @@ REFERENCES = {"rerec-paper": PAPER_RULES, "grpo-ds": [*GRPO, "--dynamic_sampling
 # until the pilot's verdict (`compare_pilot`) makes its design the headline.
 PILOT_SEED = 1
 PILOT_CONTROL = f"grpo-seed{PILOT_SEED}"
-PILOTS = [f"{design}-seed{PILOT_SEED}" for design in DESIGNS if design != "rerec"]
+PILOTS = {f"{design}-seed{PILOT_SEED}": design for design in DESIGNS if design != "rerec"}  # arm -> its design
 PILOTS_FILE = "pilots.jsonl"  # in --keep: each pilot against PILOT_CONTROL on validation (compare_pilot)
 
 # the non-LLM baselines on the same test queries and candidates; kg-path (the graph oracle) as a reference
@@ -126,7 +126,7 @@ def arms(seeds: int, design: str = "rerec") -> dict[str, list[str]]:
     for seed in range(seeds):
         out[f"grpo-seed{seed}"] = [*GRPO, "--seed", str(seed)]
         if seed == PILOT_SEED:
-            out |= {pilot: [*DESIGNS[method_of(Path(pilot))], "--seed", str(seed)] for pilot in PILOTS}
+            out |= {pilot: [*DESIGNS[redesign], "--seed", str(seed)] for pilot, redesign in PILOTS.items()}
         out[f"{design}-seed{seed}"] = [*flags, "--seed", str(seed)]
     return out | {f"{design}-no-{part}": [*flags, f"--{part}", "false"] for part in ABLATED} | REFERENCES
 
@@ -139,7 +139,7 @@ def headline(keep: Path) -> str:
     for line in log.read_text().splitlines() if log.is_file() else []:
         record = json.loads(line)
         verdicts[record["pilot"]] = record.get("adopt", False)
-    adopted = [method_of(Path(pilot)) for pilot in PILOTS if verdicts.get(pilot)]
+    adopted = [redesign for pilot, redesign in PILOTS.items() if verdicts.get(pilot)]
     return adopted[0] if adopted else "rerec"
 
 
@@ -410,8 +410,8 @@ def run_plan(args: argparse.Namespace) -> int | None:
             keep_step(step, keep)
             if step.then:
                 step.then()
-            if headline(keep) != args.design:
-                args.design = headline(keep)
+            if (design := headline(keep)) != args.design:
+                args.design = design
                 return None
     return 0
 

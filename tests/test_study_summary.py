@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from test_report import scored_eval
 
-from rerec.eval.report import TRAINING_COPY, method_of
+from rerec.eval.report import TRAINING_COPY
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "benchmarks"))
 import study  # noqa: E402
@@ -192,7 +192,7 @@ def test_a_pilot_is_read_on_validation_against_its_control(tmp_path):
     import study_queue
 
     args = queue_args(tmp_path)
-    pilot = study_queue.PILOTS[0]
+    pilot = next(iter(study_queue.PILOTS))
     train, validated = study_queue.steps(pilot, study_queue.arms(2)[pilot], args)  # no test evaluation
     assert "--dynamic_sampling" in train.command and validated.kept_as == f"val/{pilot}"
     assert validated.command[validated.command.index("--split") + 1] == "val"
@@ -309,8 +309,8 @@ def test_the_summary_reads_what_the_queue_kept(tmp_path, monkeypatch):
     # the queue adopted a pilot: its design is ReRec's from now on; the earlier design stays a row of its own
     import study_queue
 
-    pilot = study_queue.PILOTS[0]
-    design = method_of(Path(pilot))
+    pilot = next(iter(study_queue.PILOTS))
+    design = study_queue.PILOTS[pilot]
     study_queue.append_line(kept / study_queue.PILOTS_FILE, {"pilot": pilot, "adopt": True})
     scored_eval(kept / "test" / pilot, {"implicit": [0] * 10, "misinformed": [1] * 10})
     (kept / "retention" / f"{design}-seed0").mkdir(parents=True)
@@ -328,7 +328,7 @@ def test_an_adopted_pilot_becomes_the_design_the_queue_trains(tmp_path, monkeypa
 
     keep = tmp_path / "kept"
     keep.mkdir()
-    pilot = study_queue.PILOTS[0]
+    pilot = next(iter(study_queue.PILOTS))
     design = pilot.rsplit("-seed", 1)[0]
     assert study_queue.headline(keep) == "rerec"
     arms = study_queue.arms(3, design)

@@ -246,7 +246,7 @@ def training_logs(runs: dict[str, list[dict]]) -> dict[str, list[list[dict]]]:
     return out
 
 
-def _run_mean(logs: list[list[dict]], read) -> float:
+def run_mean(logs: list[list[dict]], read) -> float:
     """Mean over runs of the mean over a run's steps of `read(entry)`."""
     return statistics.fmean(statistics.fmean(read(e) for e in log) for log in logs)
 
@@ -258,10 +258,10 @@ def diagnostics(runs: dict[str, list[dict]]) -> list[str]:
     for method, logs in training_logs(runs).items():
         steps = statistics.fmean(len(log) for log in logs)
         minutes = statistics.fmean(sum(float(e.get("step_time", 0.0)) for e in log) / 60 for log in logs)
-        first = _run_mean([log[:4] for log in logs], lambda e: float(e["reward"]))
-        last = _run_mean([log[-4:] for log in logs], lambda e: float(e["reward"]))
+        first = run_mean([log[:4] for log in logs], lambda e: float(e["reward"]))
+        last = run_mean([log[-4:] for log in logs], lambda e: float(e["reward"]))
         cells = [
-            f"{_run_mean(logs, lambda e, k=key: float(e.get(k) or 0.0)):.3f}" if key in logs[0][0] else "–"
+            f"{run_mean(logs, lambda e, k=key: float(e.get(k) or 0.0)):.3f}" if key in logs[0][0] else "–"
             for key in DIAGNOSTICS.values()
         ]
         head = f"| {method} | {len(logs)} | {steps:.0f} | {minutes:.1f} | {first:.3f} → {last:.3f} | "
