@@ -66,9 +66,8 @@ def run(args: argparse.Namespace) -> dict:
 
 def run_eval_dir(args: argparse.Namespace) -> dict:
     """The eval harness's stored completions, read as `rerec eval` reads them (the demo's prompt settings)."""
-    import json
-
     from rerec.data.grounding import TitleIndex
+    from rerec.eval.harness import PREDICTIONS, read_predictions
     from rerec.serve.refutation import refuted_picks
     from rerec.task.answer import AnswerReader
     from rerec.task.parsing import segments, step_text
@@ -80,8 +79,8 @@ def run_eval_dir(args: argparse.Namespace) -> dict:
     prompt = PromptConfig(facts=True, max_facts=15, max_candidates=5, facts_by="entity")  # the presets' and demo's
     data = TrainDataArguments(args.prepared, list(args.types), args.max_queries)
     rows, ds = load_split(data, prompt, "candidates", args.split)
-    lines = (Path(args.eval_dir) / "predictions.jsonl").read_text().splitlines()
-    done = {record["id"]: record["completion"] for record in map(json.loads, lines)}
+    records = read_predictions(Path(args.eval_dir) / PREDICTIONS)
+    done = {key: record["completion"] for key, record in records.items()}
     reader = AnswerReader(TitleIndex(ds.catalog), "candidates")
     records = []
     for row in rows:

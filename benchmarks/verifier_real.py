@@ -25,6 +25,7 @@ from pathlib import Path
 from common import write_result
 
 from rerec.data.dataset import RecDataset
+from rerec.eval.harness import PREDICTIONS, read_predictions
 from rerec.task.parsing import segments, step_text
 from rerec.task.prompts import PromptConfig
 from rerec.task.rows import TrainDataArguments, load_split, row_titles
@@ -59,8 +60,7 @@ def sample_steps(eval_dir: Path, prepared: Path, n: int, seed: int) -> tuple[lis
     rows, ds = load_split(TrainDataArguments(str(prepared), TYPES, None), prompt, "candidates", "test")
     by_id = {row["id"]: row for row in rows}
     steps = []
-    for line in (eval_dir / "predictions.jsonl").read_text().splitlines():
-        record = json.loads(line)
+    for record in read_predictions(eval_dir / PREDICTIONS).values():
         verifier = StepVerifier(ds.graph, ds.catalog, row_titles(by_id[record["id"]]))
         for index, segment in enumerate(segments(record["completion"])):
             text = step_text(segment)

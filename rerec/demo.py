@@ -10,7 +10,6 @@ again after an interruption continues.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from dataclasses import dataclass, field
@@ -134,17 +133,14 @@ def examples(folder: Path, data, prompt, per_type: int = 1) -> str:
     and the candidate the graph check puts first where it changes the answer's lead (the rule of the report's
     ReRec+graph row: `rerec eval --graph_check`)."""
     from rerec.data.grounding import TitleIndex
-    from rerec.eval.harness import EvalConfig, step_claims
+    from rerec.eval.harness import PREDICTIONS, EvalConfig, read_predictions, step_claims
     from rerec.task.answer import AnswerReader
     from rerec.task.graph_check import checked_lead
     from rerec.task.rows import load_split, row_titles
 
     rows, ds = load_split(data, prompt, "candidates", "test")
     reader = AnswerReader(TitleIndex(ds.catalog, EvalConfig.grounding_threshold), "candidates")
-    predictions = {}
-    for line in (folder / "predictions.jsonl").read_text().splitlines():
-        record = json.loads(line)
-        predictions[record["id"]] = record["completion"]
+    predictions = {key: record["completion"] for key, record in read_predictions(folder / PREDICTIONS).items()}
     out, shown = ["Example answers (✓ verified, ✗ false, · unchecked):"], {}
     for row in rows:
         if shown.get(row["type"], 0) >= per_type or row["id"] not in predictions:
