@@ -5,6 +5,7 @@ in `rerec/presets/accelerate/`, since they are not run configurations."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 PRESETS_DIR = Path(__file__).parent / "presets"
@@ -72,14 +73,28 @@ def given_fields(argv: list[str]) -> set[str]:
     return names
 
 
+def help_text(text: str) -> str:
+    """`text` as argparse's help formatter needs it: rerec's help strings are plain text ("53% of prompts"), and
+    argparse reads `%` as a format, so a lone one is doubled; `%%` and `%(default)s` are kept."""
+    return re.sub(r"%%|%(?!\()", "%%", text)
+
+
 def parse_config(types: tuple, command: str, argv: list[str], positional: str | None = None) -> tuple:
     """The parsing every command shares: TRL's parser over the command's typed configs, `--config` a preset name or
     a YAML file. Keys of the file that belong to other commands (a run preset's learning rate, read by `rerec
     eval`) are left alone; an unknown flag on the command line is still an error. The words before the first flag
     fill the `positional` field: `rerec report A B --out x` is `rerec report --folders A B --out x`."""
-    from trl import TrlParser
-
     if positional and argv and not argv[0].startswith("-"):
         argv = [f"--{positional}", *argv]
-    parser = TrlParser(types, prog=f"rerec {command}")
+    parser = config_parser(types, command)
     return parser.parse_args_and_config(args=resolve_presets(argv), fail_with_unknown_args=False)
+
+
+def config_parser(types: tuple, command: str):
+    """TRL's parser over `types`, its help strings made safe for argparse's `%` formatting (`help_text`)."""
+    from trl import TrlParser
+
+    parser = TrlParser(types, prog=f"rerec {command}")
+    for action in parser._actions:  # argparse keeps no public list of them
+        action.help = action.help and help_text(action.help)
+    return parser

@@ -31,7 +31,7 @@ class ReportArgs:
         default_factory=list,
         metadata={
             "help": "Methods compared query by query, in pairs: `--paired rerec grpo rerec bm25` gives rerec - grpo "
-            "and rerec - bm25 (difference, 95%% interval, paired test; with several seeds also an interval over "
+            "and rerec - bm25 (difference, 95% interval, paired test; with several seeds also an interval over "
             "seeds and queries)."
         },
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 
-from rerec.presets import preset_names
+from rerec.presets import help_text, preset_names
 
 # TRL/Transformers fields a user of the presets most often changes; the rest is in --help-all.
 COMMON = ("model_name_or_path", "output_dir", "learning_rate", "max_steps", "num_generations",
@@ -44,4 +44,4 @@ def _group(parser: argparse.ArgumentParser, title: str, fields) -> None:
         if f.default_factory is not dataclasses.MISSING:
             default = f.default_factory()
         text = f.metadata.get("help", "").split("\n")[0].strip()
-        group.add_argument(f"--{f.name}", metavar="", help=f"{text} (default: {default})".replace("%", "%%"))
+        group.add_argument(f"--{f.name}", metavar="", help=help_text(f"{text} (default: {default})"))

@@ -11,7 +11,7 @@ from rerec.data.atomic import claim_folder
 from rerec.data.grounding import TitleIndex
 from rerec.machine import bf16_faster_on_cpu
 from rerec.models import ModelArguments, ModelSettings, cuda, export, load_model
-from rerec.presets import resolve_presets
+from rerec.presets import config_parser, resolve_presets
 from rerec.rewards.shaping import RewardConfig, build_rewards
 from rerec.task.answer import AnswerReader
 from rerec.task.prompts import PromptConfig
@@ -75,9 +75,9 @@ def build_trainer(
 
 def parse_train_args(argv: list[str]) -> tuple:
     """`rerec train`'s flags and `--config` YAML."""
-    from trl import ModelConfig, TrlParser
+    from trl import ModelConfig
 
-    parser = TrlParser((TrainDataArguments, RewardConfig, PromptConfig, ModelConfig, ReRecConfig), prog="rerec train")
+    parser = config_parser((TrainDataArguments, RewardConfig, PromptConfig, ModelConfig, ReRecConfig), "train")
     data, rewards, prompt, model, config = parser.parse_args_and_config(args=resolve_presets(argv))
     cpu_precision(config)
     return data, rewards, prompt, _with_trust(model, config.trust_remote_code), config
@@ -110,11 +110,11 @@ def train_from_args(argv: list[str], resume: bool = False, overwrite: bool = Fal
 
 def parse_sft_args(argv: list[str]) -> tuple:
     """`rerec sft`'s flags and `--config` YAML."""
-    from trl import ModelConfig, TrlParser
+    from trl import ModelConfig
 
     from rerec.training.config import WarmStartConfig
 
-    parser = TrlParser((TrainDataArguments, PromptConfig, ModelConfig, WarmStartConfig), prog="rerec sft")
+    parser = config_parser((TrainDataArguments, PromptConfig, ModelConfig, WarmStartConfig), "sft")
     data, prompt, model, config = parser.parse_args_and_config(args=resolve_presets(argv))
     cpu_precision(config)
     return data, prompt, _with_trust(model, config.trust_remote_code), config
