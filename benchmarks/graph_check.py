@@ -15,7 +15,6 @@ Why: on explicit requests the model trails BM25, and a step the graph refutes ma
 from __future__ import annotations
 
 import argparse
-import json
 import re
 from collections import defaultdict
 from dataclasses import asdict
@@ -24,14 +23,14 @@ from pathlib import Path
 from common import demoted_order, write_pair
 
 from rerec.data.grounding import TitleIndex
-from rerec.eval.harness import PREDICTIONS, SETTINGS, inputs_of, read_predictions, read_scores, rescore
+from rerec.eval.harness import PREDICTIONS, evaluated_split, read_predictions, read_scores, rescore
 from rerec.eval.report import paired_lines
 from rerec.eval.stats import PairedDifference, paired_difference
 from rerec.serve.refutation import refuted_picks
 from rerec.task.answer import AnswerReader
 from rerec.task.graph_check import checked_lead
 from rerec.task.parsing import segments, step_text
-from rerec.task.rows import load_split, row_titles
+from rerec.task.rows import row_titles
 from rerec.task.score import truth_ids
 from rerec.task.verifier import StepVerifier
 
@@ -47,8 +46,7 @@ def serving_hits(folder: Path) -> dict[str, dict[str, float]]:
     """Per query, Hit@1 of `folder`'s answers under serving's ordering rules on the shown candidates: refuted picks
     moved behind every other candidate (`demote_refuted`), without and with the graph check's lead before them
     (serving's defaults). Why: moving refuted picks down cost Hit@1 on the 5-candidate demo (docs/serving.md)."""
-    settings = json.loads((folder / SETTINGS).read_text())
-    rows, ds = load_split(*inputs_of(settings), "candidates", settings["split"])
+    rows, ds, settings = evaluated_split(folder)
     done = read_predictions(folder / PREDICTIONS)
     reader = AnswerReader(TitleIndex(ds.catalog, settings["grounding_threshold"]), "candidates")
     out = {}

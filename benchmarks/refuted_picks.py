@@ -11,7 +11,7 @@ Reported: the share of answers whose #1 item has a claim the knowledge graph ref
 (a ground-truth item at #1), and each paired difference with a 95% bootstrap interval.
 
 python benchmarks/refuted_picks.py --model runs/cpu-demo/final --prepared runs/ml100k --max_queries 90
-python benchmarks/refuted_picks.py --eval_dir runs/eval/ReRec --prepared runs/ml100k --max_queries 90
+python benchmarks/refuted_picks.py --eval_dir runs/eval/ReRec    # its queries, data and prompt
 """
 
 from __future__ import annotations
@@ -65,20 +65,17 @@ def run(args: argparse.Namespace) -> dict:
 
 
 def run_eval_dir(args: argparse.Namespace) -> dict:
-    """The eval harness's stored completions, read as `rerec eval` reads them (the demo's prompt settings)."""
+    """The eval harness's stored completions, read as `rerec eval` reads them (the folder's own prompt settings)."""
     from rerec.data.grounding import TitleIndex
-    from rerec.eval.harness import PREDICTIONS, read_predictions
+    from rerec.eval.harness import PREDICTIONS, evaluated_split, read_predictions
     from rerec.serve.refutation import refuted_picks
     from rerec.task.answer import AnswerReader
     from rerec.task.parsing import segments, step_text
-    from rerec.task.prompts import PromptConfig
-    from rerec.task.rows import TrainDataArguments, load_split, row_titles
+    from rerec.task.rows import row_titles
     from rerec.task.score import truth_ids
     from rerec.task.verifier import StepVerifier
 
-    prompt = PromptConfig(facts=True, max_facts=15, max_candidates=5, facts_by="entity")  # the presets' and demo's
-    data = TrainDataArguments(args.prepared, list(args.types), args.max_queries)
-    rows, ds = load_split(data, prompt, "candidates", args.split)
+    rows, ds, _ = evaluated_split(Path(args.eval_dir))
     records = read_predictions(Path(args.eval_dir) / PREDICTIONS)
     done = {key: record["completion"] for key, record in records.items()}
     reader = AnswerReader(TitleIndex(ds.catalog), "candidates")
@@ -161,7 +158,9 @@ def main() -> None:
     parser.add_argument("--max_queries", type=int, default=90)
     parser.add_argument("--batch_size", type=int, default=8)
     parser.add_argument("-k", type=int, default=10)
-    parser.add_argument("--eval_dir", help="read this `rerec eval` folder's completions instead of generating")
+    parser.add_argument(
+        "--eval_dir", help="read this `rerec eval` folder's completions (on its own queries) instead of generating"
+    )
     parser.add_argument("--name", default="refuted_picks", help="result file name under benchmarks/results/")
     args = parser.parse_args()
     result = run_eval_dir(args) if args.eval_dir else run(args)

@@ -1,7 +1,6 @@
 """How well the step verifier reads real model completions, against claims a person wrote down for a sample.
 
-    python benchmarks/verifier_real.py --eval_dir runs/eval/warm-start --prepared runs/ml100k \\
-        --labels benchmarks/labels/verifier_real.jsonl
+    python benchmarks/verifier_real.py --eval_dir runs/eval/warm-start --labels benchmarks/labels/verifier_real.jsonl
 
 `verifier_precision.py` measures the verifier on rerec's own wording; a model writes otherwise. This script
 samples reasoning steps (seeded) from an evaluation's `predictions.jsonl` and compares the verifier's claims
@@ -25,13 +24,10 @@ from pathlib import Path
 from common import write_result
 
 from rerec.data.dataset import RecDataset
-from rerec.eval.harness import PREDICTIONS, read_predictions
+from rerec.eval.harness import PREDICTIONS, evaluated_split, read_predictions
 from rerec.task.parsing import segments, step_text
-from rerec.task.prompts import PromptConfig
-from rerec.task.rows import TrainDataArguments, load_split, row_titles
+from rerec.task.rows import row_titles
 from rerec.task.verifier import Claim, StepVerifier
-
-TYPES = ["explicit", "implicit", "misinformed"]
 
 
 def claim_key(claim: Claim, ds: RecDataset) -> tuple[str, str, str]:
@@ -53,11 +49,10 @@ def labelled_verdict(key: list[str], ds: RecDataset, by_title: dict[str, str]) -
     return "true" if entity in names else ("false" if mine else "unknown")
 
 
-def sample_steps(eval_dir: Path, prepared: Path, n: int, seed: int) -> tuple[list[dict], RecDataset]:
+def sample_steps(eval_dir: Path, n: int, seed: int) -> tuple[list[dict], RecDataset]:
     """`n` steps drawn from all completions' steps (seeded), with or without claims, so recall is not flattered;
     each query's verifier knows the items its prompt showed, as in `rerec eval`."""
-    prompt = PromptConfig(facts=True, max_facts=15, max_candidates=5, facts_by="entity")  # the presets' and demo's
-    rows, ds = load_split(TrainDataArguments(str(prepared), TYPES, None), prompt, "candidates", "test")
+    rows, ds, _ = evaluated_split(eval_dir)
     by_id = {row["id"]: row for row in rows}
     steps = []
     for record in read_predictions(eval_dir / PREDICTIONS).values():
@@ -72,13 +67,12 @@ def sample_steps(eval_dir: Path, prepared: Path, n: int, seed: int) -> tuple[lis
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--eval_dir", required=True)
-    parser.add_argument("--prepared", default="runs/ml100k")
     parser.add_argument("--labels", default="benchmarks/labels/verifier_real.jsonl")
     parser.add_argument("--sample", type=int, default=60)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    sampled, ds = sample_steps(Path(args.eval_dir), Path(args.prepared), args.sample, args.seed)
+    sampled, ds = sample_steps(Path(args.eval_dir), args.sample, args.seed)
     by_title = {item.display_title: item.item_id for item in ds.catalog}
     labels_path = Path(args.labels)
     labels = {}

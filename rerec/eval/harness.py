@@ -22,6 +22,7 @@ from tqdm.auto import tqdm
 
 from rerec.assets import resolve_model
 from rerec.data.atomic import claim_folder
+from rerec.data.dataset import RecDataset
 from rerec.data.grounding import TitleIndex
 from rerec.data.knowledge_graph import KnowledgeGraph
 from rerec.data.lightgcn import EMBEDDINGS_FILE, Embeddings
@@ -309,6 +310,14 @@ def _from_settings(cls, settings: dict, **changes):
 def inputs_of(settings: dict) -> tuple[TrainDataArguments, PromptConfig]:
     """The data and prompt an evaluation folder's `eval_settings.json` was made with."""
     return _from_settings(TrainDataArguments, settings), _from_settings(PromptConfig, settings)
+
+
+def evaluated_split(folder: Path) -> tuple[list[dict], RecDataset, dict]:
+    """The rows (prompts as the model saw them), dataset and settings of an evaluation folder, for a reader of its
+    stored answers: a verifier must know the items each prompt showed, and those follow the prompt's settings."""
+    settings = json.loads((folder / SETTINGS).read_text())
+    rows, ds = load_split(*inputs_of(settings), settings["mode"], settings["split"])
+    return rows, ds, settings
 
 
 RESCORING = ("graph_check", "k", "grounding_threshold")  # settings that change the scores, not the completions
