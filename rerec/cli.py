@@ -49,7 +49,7 @@ NO_SPACE = (
 )
 # command: (module, function taking the command's own argv and returning the exit status, one-line help)
 COMMANDS = {
-    "demo": ("rerec.commands", "demo", "the main job: prepare, warm start, ReRec, evaluate, report (~33 min)"),
+    "demo": ("rerec.commands", "demo", "the main job: prepare, warm start, ReRec, evaluate, report (~28 min)"),
     "prepare": ("rerec.data.commands", "prepare", "build catalog, graphs and queries"),
     "sft": ("rerec.training.commands", "sft", "supervised warm start on KG-path rationales (--config cpu-sft)"),
     "train": ("rerec.training.commands", "train", "GRPO/ReRec fine-tuning (--config cpu-demo, or a YAML path)"),
