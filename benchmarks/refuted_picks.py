@@ -76,8 +76,7 @@ def run_eval_dir(args: argparse.Namespace) -> dict:
     from rerec.task.verifier import StepVerifier
 
     rows, ds, _ = evaluated_split(Path(args.eval_dir))
-    records = read_predictions(Path(args.eval_dir) / PREDICTIONS)
-    done = {key: record["completion"] for key, record in records.items()}
+    done = {key: record["completion"] for key, record in read_predictions(Path(args.eval_dir) / PREDICTIONS).items()}
     reader = AnswerReader(TitleIndex(ds.catalog), "candidates")
     records = []
     for row in rows:

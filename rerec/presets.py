@@ -7,6 +7,10 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from trl import TrlParser
 
 PRESETS_DIR = Path(__file__).parent / "presets"
 ACCELERATE_DIR = PRESETS_DIR / "accelerate"
@@ -90,7 +94,7 @@ def parse_config(types: tuple, command: str, argv: list[str], positional: str | 
     return parser.parse_args_and_config(args=resolve_presets(argv), fail_with_unknown_args=False)
 
 
-def config_parser(types: tuple, command: str):
+def config_parser(types: tuple, command: str) -> TrlParser:
     """TRL's parser over `types`, its help strings made safe for argparse's `%` formatting (`help_text`)."""
     from trl import TrlParser
 
