@@ -125,21 +125,21 @@ def run_demo(cfg: DemoConfig) -> str:
     metrics = ["hit@1", "reward", "format"]  # reward: the training reward on held-out queries
     report = write_report(folders, Path(cfg.report), metrics, "rerec demo: SmolLM2-135M on ml-100k", overwrite=True)
     logger.info("demo finished in %.1f min; report in %s", (time.perf_counter() - stages.start) / 60, cfg.report)
-    return report.read_text() + "\n" + examples(runs / "eval/ReRec", data, prompt)
+    return report.read_text() + "\n" + examples(runs / "eval/ReRec")
 
 
-def examples(folder: Path, data, prompt, per_type: int = 1) -> str:
+def examples(folder: Path, per_type: int = 1) -> str:
     """One trained answer per query type, steps marked ✓ verified / ✗ false / · unchecked by the step verifier,
     and the candidate the graph check puts first where it changes the answer's lead (the rule of the report's
     ReRec+graph row: `rerec eval --graph_check`)."""
     from rerec.data.grounding import TitleIndex
-    from rerec.eval.harness import PREDICTIONS, EvalConfig, read_predictions, step_claims
+    from rerec.eval.harness import PREDICTIONS, evaluated_split, read_predictions, step_claims
     from rerec.task.answer import AnswerReader
     from rerec.task.graph_check import checked_lead
-    from rerec.task.rows import load_split, row_titles
+    from rerec.task.rows import row_titles
 
-    rows, ds = load_split(data, prompt, "candidates", "test")
-    reader = AnswerReader(TitleIndex(ds.catalog, EvalConfig.grounding_threshold), "candidates")
+    rows, ds, settings = evaluated_split(folder)  # the prompts, hence the shown items, the answers were given
+    reader = AnswerReader(TitleIndex(ds.catalog, settings["grounding_threshold"]), settings["mode"])
     predictions = {key: record["completion"] for key, record in read_predictions(folder / PREDICTIONS).items()}
     out, shown = ["Example answers (✓ verified, ✗ false, · unchecked):"], {}
     for row in rows:

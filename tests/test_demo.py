@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import asdict
 
 from test_verifier import CATALOG, GRAPH
 
@@ -55,6 +56,10 @@ def test_examples_say_when_the_graph_check_changes_the_lead(prepared, tmp_path):
     step = state(title, relation, ds.graph.name(entity))
     record = {"id": row["id"], "completion": f"Step 1: {step}\n\\boxed{{{title}}}"}
     (tmp_path / "predictions.jsonl").write_text(json.dumps(record) + "\n")
-    text = examples(tmp_path, data, PromptConfig())
+    settings = (
+        asdict(data) | asdict(PromptConfig()) | {"mode": "candidates", "split": "test", "grounding_threshold": 0.85}
+    )
+    (tmp_path / "eval_settings.json").write_text(json.dumps(settings))
+    text = examples(tmp_path)
     assert "  ✗ Step 1:" in text and f"  → {title}" in text
     assert f"the graph check puts first {ds.catalog[row['positive_id']].display_title}:" in text
