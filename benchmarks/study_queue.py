@@ -23,6 +23,10 @@ own flags (GRPO: every ReRec component off; ablations: one off), with its seed, 
   emulated on others (where rerec falls back to fp32), and the arms must not differ by the box they ran on.
   Greedy bf16 decoding also flipped answers between runs of the same model (docs/study.md).
 - **Paired seeds first.** GRPO and ReRec seed 0, then seed 1, ...: an interrupted study still holds pairs.
+- **The longer pair before the ablations.** GRPO and the headline design train again at the pilot's seed on
+  twice the queries and steps (`LONGER`) and are read on the whole validation split. If the design is ahead there
+  on multi-hop queries, the ablations would measure it at a length where it does not act: the queue stops
+  (`longer_check`, `--skip_longer_check`).
 - **Pilots on validation.** A redesign (`PILOTS`) trains right after its control, GRPO seed 1, and is read on the
   warm start's validation slice only, paired with the control there (`pilots.jsonl` in `--keep`). A pilot adopted
   by the rule fixed before it ran becomes the headline design: the queue plans again, and ReRec's seeds and
@@ -44,7 +48,7 @@ from typing import TYPE_CHECKING
 
 import yaml
 
-from rerec.eval.report import TRAINING_COPY
+from rerec.eval.report import GROUPS, TRAINING_COPY
 from rerec.machine import cpu_flags, machine
 from rerec.presets import resolve_presets
 
@@ -84,6 +88,13 @@ PILOT_SEED = 1
 PILOT_CONTROL = f"grpo-seed{PILOT_SEED}"
 PILOTS = {f"{design}-seed{PILOT_SEED}": design for design in DESIGNS if design != "rerec"}  # arm -> its design
 PILOTS_FILE = "pilots.jsonl"  # in --keep: each pilot against PILOT_CONTROL on validation (compare_pilot)
+# The longer pair (docs/study.md, 2026-12-05, later): GRPO and the headline design on twice the queries and steps
+# (the same 1.5 passes), at the pilot's seed, read on the whole validation split after the seeds and before the
+# ablations. The question: do the design's gains on the queries it trained on (rollout_digest) reach held-out
+# queries with more data? If the design is then ahead, the ablations must train at that length too, and the queue
+# stops for the plan to be changed (`longer_check`).
+LONGER = ["--max_queries", "128", "--max_steps", "96"]
+LONGER_CHECK = "longer_check.json"  # in --keep: the pair's verdict
 
 # the non-LLM baselines on the same test queries and candidates; kg-path (the graph oracle) as a reference
 BASELINES = ("random", "popularity", "lightgcn", "bm25", "minilm", "kg-path")
@@ -119,8 +130,8 @@ class Step:
 
 def arms(seeds: int, design: str = "rerec") -> dict[str, list[str]]:
     """Arm name -> `rerec train` flags beyond the preset, in run order: the paired seeds of the headline
-    comparison (GRPO, and ReRec as `design`) first, the redesign pilots right after their control, then the
-    single-seed ablations of `design` and the references."""
+    comparison (GRPO, and ReRec as `design`) first, the redesign pilots right after their control, the longer
+    pair, then the single-seed ablations of `design` and the references."""
     flags = DESIGNS[design]
     out: dict[str, list[str]] = {}
     for seed in range(seeds):
@@ -128,7 +139,19 @@ def arms(seeds: int, design: str = "rerec") -> dict[str, list[str]]:
         if seed == PILOT_SEED:
             out |= {pilot: [*DESIGNS[redesign], "--seed", str(seed)] for pilot, redesign in PILOTS.items()}
         out[f"{design}-seed{seed}"] = [*flags, "--seed", str(seed)]
-    return out | {f"{design}-no-{part}": [*flags, f"--{part}", "false"] for part in ABLATED} | REFERENCES
+    seed = ["--seed", str(PILOT_SEED)]
+    out |= {name: [*base, *seed, *LONGER] for name, base in zip(longer_pair(design), (GRPO, flags), strict=True)}
+    out |= {name: [*flags, f"--{part}", "false"] for name, part in zip(ablations(design), ABLATED, strict=True)}
+    return out | REFERENCES
+
+
+def longer_pair(design: str) -> tuple[str, str]:
+    """The longer pair's arms, GRPO's then the design's."""
+    return f"grpo-long-seed{PILOT_SEED}", f"{design}-long-seed{PILOT_SEED}"
+
+
+def ablations(design: str) -> list[str]:
+    return [f"{design}-no-{part}" for part in ABLATED]
 
 
 def headline(keep: Path) -> str:
@@ -269,9 +292,9 @@ def compare_pilot(arm: str, args: argparse.Namespace) -> dict | None:
 
 
 def steps(arm: str, flags: list[str], args: argparse.Namespace) -> list[Step]:
-    """Training, then the test evaluation (a pilot: the validation one instead, until it is adopted) and, for
-    seed 0 of GRPO and of the headline design (`args.design`), the learning curve and retention of one arm;
-    PILOT_CONTROL is evaluated on validation too."""
+    """Training, then the test evaluation (a pilot: the validation one instead, until it is adopted; the longer
+    pair: the whole validation split instead) and, for seed 0 of GRPO and of the headline design (`args.design`),
+    the learning curve and retention of one arm; PILOT_CONTROL is evaluated on validation too."""
     root, data = Path(args.root), ["--prepared", args.prepared]
     run = root / "runs" / arm
     warm = Path(args.warm_start)
@@ -279,6 +302,8 @@ def steps(arm: str, flags: list[str], args: argparse.Namespace) -> list[Step]:
     train += ["--model_name_or_path", str(warm / "final"), "--exclude_queries", str(warm), *resumed(run)]
     log = run / "metrics.jsonl"
     out = [Step(train, run, "final/config.json", f"runs/{arm}", shallow=True, per_machine=True)]
+    if arm in longer_pair(args.design):  # read on the whole validation split only (`longer_check`)
+        return [*out, evaluation(run / "final", f"val/{arm}", args, ["--split", "val"], training_log=log)]
     if arm in PILOTS or arm == PILOT_CONTROL:
         out.append(validated := evaluation(run / "final", f"val/{arm}", args, WARM_START_VAL, training_log=log))
         if arm in PILOTS:
@@ -328,14 +353,16 @@ def located(kept_as: str, args: argparse.Namespace) -> Path:
     return here if here.is_dir() else Path(args.keep) / kept_as
 
 
-def paired_hits(after: Path, before: Path) -> tuple[list[str], list[float], list[float], PairedDifference]:
-    """Two evaluation folders' Hit@1 on the queries both answered: the ids, each folder's values in their order,
-    and `after − before` paired over them."""
+def paired_hits(
+    after: Path, before: Path, types: tuple[str, ...] | None = None
+) -> tuple[list[str], list[float], list[float], PairedDifference]:
+    """Two evaluation folders' Hit@1 on the queries both answered (of `types`, when given): the ids, each folder's
+    values in their order, and `after − before` paired over them."""
     from rerec.eval.harness import read_scores
     from rerec.eval.stats import paired_difference
 
     a, b = read_scores(after), read_scores(before)
-    ids = sorted(set(a) & set(b))
+    ids = sorted(i for i in set(a) & set(b) if types is None or a[i]["type"] in types)
     x, y = [a[i]["hit@1"] for i in ids], [b[i]["hit@1"] for i in ids]
     return ids, x, y, paired_difference(x, y)
 
@@ -367,6 +394,42 @@ def lr_check(args: argparse.Namespace) -> bool:
     return not verdict["fell"]
 
 
+def longer_verdict(args: argparse.Namespace) -> dict | None:
+    """The longer pair's verdict, with its rule fixed before it ran (docs/study.md, 2026-12-05, later): the
+    design's long arm against GRPO's in Hit@1 on the validation split's multi-hop queries, paired; `ahead` when
+    that is a finding above 0. Beside it, each long arm against its 48-step run of the same seed on the queries
+    both answered (all types; the 48-step runs were read on the warm start's slice): did twice the data help at
+    all? None while either long arm's evaluation is missing."""
+    grpo, design = (located(f"val/{arm}", args) for arm in longer_pair(args.design))
+    if not all((folder / "metrics.json").is_file() for folder in (grpo, design)):
+        return None
+    *_, d = paired_hits(design, grpo, GROUPS["multi-hop"])
+    verdict = {"design": args.design, "n": d.n, "diff": d.diff, "low": d.low, "high": d.high,
+               "p_value": d.p_value, "ahead": d.finding and d.diff > 0, "longer_minus_48_steps": {}}  # fmt: skip
+    for long in (grpo, design):
+        short = located(f"val/{long.name.replace('-long', '')}", args)
+        if (short / "metrics.json").is_file():
+            *_, gain = paired_hits(long, short)
+            verdict["longer_minus_48_steps"][long.name] = {"n": gain.n, "diff": gain.diff, "low": gain.low,
+                                                           "high": gain.high, "p_value": gain.p_value}  # fmt: skip
+    return verdict
+
+
+def longer_check(args: argparse.Namespace) -> bool:
+    """Whether the ablations and references may train at 48 steps: yes unless the longer pair's verdict (written
+    to `--keep / LONGER_CHECK`) puts the design ahead, when they would measure the design at a length where it
+    does not act; then the queue stops for the plan to change, or goes on with `--skip_longer_check`."""
+    verdict = longer_verdict(args)
+    if verdict is None:
+        return True
+    (Path(args.keep) / LONGER_CHECK).write_text(json.dumps(verdict, indent=2) + "\n")
+    if verdict["ahead"] and not args.skip_longer_check:
+        print(f"the longer pair puts {args.design} ahead of GRPO on validation: {verdict}; train the ablations "
+              "at its length (LONGER), or go on with --skip_longer_check", file=sys.stderr)  # fmt: skip
+        return False
+    return True
+
+
 def plan(args: argparse.Namespace) -> list[tuple[str, list[Step]]]:
     """(unit, its steps not yet kept) in run order; units whose every step is kept are left out. Units whose
     training finished on this machine come first (an adopted pilot's test evaluation): their weights are lost with
@@ -392,12 +455,15 @@ def run_plan(args: argparse.Namespace) -> int | None:
     when a pilot's verdict changed the design and the plan is out of date."""
     keep = Path(args.keep)
     args.design = headline(keep)
-    checked = False  # the learning-rate check, asked once: before the first unit after GRPO's seed 0
+    # checks asked once each, in order, before the first unit they guard: the learning rate before every unit
+    # after GRPO's seed 0, the longer pair before the ablations and references
+    later = {*ablations(args.design), *REFERENCES}
+    gates = [(lambda unit: unit not in ("baselines", "warm-start", CURVED), lr_check),
+             (lambda unit: unit in later, longer_check)]  # fmt: skip
     for unit, unit_steps in plan(args):
-        if unit not in ("baselines", "warm-start", CURVED) and not args.dry_run and not checked:
-            if not lr_check(args):
+        while gates and gates[0][0](unit) and not args.dry_run:
+            if not gates.pop(0)[1](args):
                 return 1
-            checked = True
         for step in unit_steps:
             if not to_run(step, keep):
                 continue
@@ -430,6 +496,11 @@ def main() -> int:
     parser.add_argument("--dry_run", action="store_true", help="print the commands still to run")
     parser.add_argument(
         "--skip_lr_check", action="store_true", help="go on although GRPO's seed-0 curve fell below the warm start"
+    )
+    parser.add_argument(
+        "--skip_longer_check",
+        action="store_true",
+        help="train the ablations at 48 steps although the longer pair put the design ahead of GRPO",
     )
     args = parser.parse_args()
     args.warm_start = args.warm_start or str(Path(args.root) / "warm-start")

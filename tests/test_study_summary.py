@@ -101,7 +101,7 @@ def queue_args(tmp_path, **extra):
     args = argparse.Namespace(root=str(q), prepared="runs/ml100k", config="cpu-study", sft_config="cpu-study-sft",
                               warm_start=str(q / "warm-start"), keep=str(tmp_path / "kept"), seeds=2,
                               curve_queries=100, only=None, budget=["--max_new_tokens", "192"], design="rerec",
-                              dry_run=False, skip_lr_check=False)  # fmt: skip
+                              dry_run=False, skip_lr_check=False, skip_longer_check=False)  # fmt: skip
     for key, value in extra.items():
         setattr(args, key, value)
     return args
@@ -361,3 +361,58 @@ def test_an_adopted_pilot_becomes_the_design_the_queue_trains(tmp_path, monkeypa
     assert ran[5:] == [f"test/{pilot}", f"runs/{seed0}", f"test/{seed0}", f"curves/{seed0}", f"retention/{seed0}"]
     study_queue.append_line(keep / study_queue.PILOTS_FILE, {"pilot": pilot, "adopt": False})
     assert study_queue.headline(keep) == "rerec"  # the latest verdict counts
+
+
+def test_the_longer_pair_is_read_on_validation_and_can_stop_the_ablations(tmp_path, monkeypatch):
+    import shutil
+
+    import study_queue
+
+    design = "rerec-v2"
+    grpo_long, design_long = study_queue.longer_pair(design)
+    arms = study_queue.arms(3, design)
+    names = list(arms)
+    assert names.index(f"{design}-seed2") + 1 == names.index(grpo_long) == names.index(f"{design}-no-qas") - 2
+    assert arms[design_long][-4:] == study_queue.LONGER and "--dynamic_sampling" in arms[design_long]
+    assert "--raae" in arms[grpo_long] and arms[grpo_long][-6:-4] == ["--seed", str(study_queue.PILOT_SEED)]
+    args = queue_args(tmp_path, design=design, skip_longer_check=False)
+    train, validated = study_queue.steps(design_long, arms[design_long], args)  # no test evaluation
+    assert validated.kept_as == f"val/{design_long}" and "--max_queries" not in validated.command  # the whole split
+    assert validated.command[validated.command.index("--split") + 1] == "val"
+    assert "--query_types" not in validated.command
+    assert study_queue.longer_check(args)  # nothing evaluated yet: go on
+    kept = tmp_path / "kept"
+    # the design wins 8 multi-hop queries and loses none; explicit, where it loses, is not the measure
+    scored_eval(kept / "val" / grpo_long, {"explicit": [1] * 10, "implicit": [0] * 10, "misinformed": [1] * 10})
+    scored_eval(kept / "val" / design_long, {"explicit": [0] * 10, "implicit": [1] * 8 + [0] * 2,
+                                            "misinformed": [1] * 10})  # fmt: skip
+    scored_eval(kept / "val" / "grpo-seed1", {"explicit": [1] * 10, "implicit": [0] * 5})  # the 48-step slice
+    verdict = study_queue.longer_verdict(args)
+    assert verdict["n"] == 20 and verdict["diff"] == 0.4 and verdict["ahead"]
+    assert verdict["longer_minus_48_steps"] == {grpo_long: {"n": 15, "diff": 0.0, "low": 0.0, "high": 0.0,
+                                                            "p_value": 1.0}}  # fmt: skip
+    ran = []
+
+    def run(command):  # a step that finishes: the folder it writes gets its marker and a log
+        out = Path(command[command.index("--output_dir") + 1])
+        ran.append(out.relative_to(tmp_path / "q").as_posix())
+        for marker in ("final/config.json", "metrics.json", "metrics.jsonl"):
+            (out / marker).parent.mkdir(parents=True, exist_ok=True)
+            (out / marker).write_text("{}")
+        return subprocess.CompletedProcess(command, 0)
+
+    monkeypatch.setattr(study_queue.subprocess, "run", run)
+    study_queue.append_line(kept / study_queue.PILOTS_FILE, {"pilot": f"{design}-seed1", "adopt": True})
+    for folder in ("warm-start/final/config.json", "val/warm-start-rebuilt/metrics.json"):  # this machine's build
+        (tmp_path / "q" / folder).parent.mkdir(parents=True)
+        (tmp_path / "q" / folder).write_text("{}")
+    args.only = [f"{design}-no-qas"]
+    args.skip_lr_check = True
+    assert study_queue.run_plan(args) == 1 and ran == []  # stopped before the ablation trained
+    assert json.loads((kept / study_queue.LONGER_CHECK).read_text())["ahead"]
+    args.skip_longer_check = True
+    assert study_queue.run_plan(args) == 0 and ran == [f"runs/{design}-no-qas", f"test/{design}-no-qas"]
+    shutil.rmtree(kept / "val" / design_long)  # level with GRPO: the ablations go on at 48 steps
+    scored_eval(kept / "val" / design_long, {"implicit": [0] * 10, "misinformed": [1] * 10})
+    args.skip_longer_check = False
+    assert study_queue.longer_check(args) and not study_queue.longer_verdict(args)["ahead"]
