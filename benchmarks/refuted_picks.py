@@ -4,7 +4,7 @@ Two readings of the held-out test queries (explicit, implicit, misinformed; roun
 - serving (default): each query is put to the assistant (`rerec recommend`'s pipeline: whole-catalog
   retrieval, prompt, generation, grounding, step verification); each completion is generated once and read
   twice, with `demote_refuted` off (before) and on (after);
-- `--eval_dir`: the completions `rerec eval` stored for the same slice (5 shown candidates, one of them right),
+- `--eval_dir`: the completions `rerec eval` stored (its own queries and shown candidates, one of them right),
   where Hit@1 means something: before is the model's boxed order, after moves its refuted picks behind the other
   candidates, as serving does.
 Reported: the share of answers whose #1 item has a claim the knowledge graph refutes, Hit@1 of the final list
@@ -75,9 +75,9 @@ def run_eval_dir(args: argparse.Namespace) -> dict:
     from rerec.task.score import truth_ids
     from rerec.task.verifier import StepVerifier
 
-    rows, ds, _ = evaluated_split(Path(args.eval_dir))
+    rows, ds, settings = evaluated_split(Path(args.eval_dir))
     done = {key: record["completion"] for key, record in read_predictions(Path(args.eval_dir) / PREDICTIONS).items()}
-    reader = AnswerReader(TitleIndex(ds.catalog), "candidates")
+    reader = AnswerReader(TitleIndex(ds.catalog, settings["grounding_threshold"]), "candidates")
     records = []
     for row in rows:
         if row["id"] not in done:
@@ -93,10 +93,13 @@ def run_eval_dir(args: argparse.Namespace) -> dict:
         # An answer with no grounded pick has no #1 either way: it stays a miss, as in `rerec eval`.
         first, last = (picked[0], after[0]) if picked else (None, None)
         records.append(record(row["type"], first, last, refuted, truth))
-    return summarise(records, args)
+    return summarise(records, args, settings)
 
 
-def summarise(records: list[dict], args: argparse.Namespace) -> dict:
+def summarise(records: list[dict], args: argparse.Namespace, settings: dict | None = None) -> dict:
+    """The result of either reading; `settings` are the evaluation folder's (eval-dir mode), which name the data,
+    split and shown candidates that reading used."""
+
     def mean(key: str, kind: str | None = None) -> float:
         values = [r[key] for r in records if kind in (None, r["type"])]
         return round(statistics.fmean(values), 4) if values else 0.0
@@ -105,7 +108,9 @@ def summarise(records: list[dict], args: argparse.Namespace) -> dict:
     out = {
         "model": args.eval_dir or args.model,
         "reading": "eval" if args.eval_dir else "serving",
-        "prepared": args.prepared,
+        "prepared": settings["prepared"] if settings else args.prepared,
+        "split": settings["split"] if settings else args.split,
+        "shown_candidates": settings["max_candidates"] if settings else None,
         "queries": len(records),
         "k": args.k,
         "overall": {key: mean(key) for key in records[0] if key != "type"},
@@ -123,11 +128,12 @@ def markdown(result: dict) -> str:
     how = {
         "serving": "serving pipeline (whole-catalog retrieval, 10 candidates), one generation read with demotion "
         "off and on.",
-        "eval": "`rerec eval`'s stored completions (5 shown candidates), the boxed order vs refuted picks moved "
-        "behind the other candidates.",
+        "eval": f"`rerec eval`'s stored completions ({result['shown_candidates']} shown candidates), the boxed "
+        "order vs refuted picks moved behind the other candidates.",
     }[result["reading"]]
     lines = [
-        f"Model `{result['model']}`, {result['queries']} held-out test queries of `{result['prepared']}`, {how}",
+        f"Model `{result['model']}`, {result['queries']} held-out {result['split']} queries of "
+        f"`{result['prepared']}`, {how}",
         "",
         "| | before | after | paired difference, 95% CI |",
         "|---|---|---|---|",
