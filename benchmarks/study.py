@@ -27,13 +27,23 @@ from common import write_pair
 from study_queue import headline
 
 from rerec.eval.curve import rollouts_to_reach
-from rerec.eval.report import load_curves, load_runs, method_of, run_mean, training_log, write_report
+from rerec.eval.report import (
+    load_curves,
+    load_runs,
+    method_of,
+    paired,
+    query_values,
+    run_mean,
+    training_log,
+    write_report,
+)
 
 BASELINES = ("random", "popularity", "lightgcn", "bm25", "minilm")
 CONDITION_TYPES = ("explicit", "implicit", "misinformed")
 METRICS = ["hit@1", "ndcg@10", "reward", "format", "false_step_share", "hint_boxed"]
 PAPER_RELATIVE = 0.13  # ReRec over GRPO in the paper, relative
 CHECKED = "+graph"  # benchmarks/graph_check.py's method suffix: rerec-seed0 -> rerec+graph-seed0
+PER_ANSWER = ("checked_steps", "false_steps")  # per-query counts in `scores.jsonl`: steps with a claim, false ones
 
 
 def seed_mean(runs: dict, method: str, metric: str, column: str = "all") -> float | None:
@@ -78,7 +88,23 @@ def rollouts_to_grpo_final(curves: dict, rerec: str, grpo: str) -> dict[str, flo
     return {m: ratio(reach.get(m), final["rollouts"]) for m in (rerec, grpo)}
 
 
-def versus_baselines(runs: dict, paired: dict, method: str) -> dict[str, dict]:
+def per_answer(runs: dict, writers: list[str], rerec: str, grpo: str) -> dict[str, dict]:
+    """Per multi-hop answer, the steps in which the verifier read a claim and those it found false: each method's
+    mean and `rerec − grpo` paired, with both intervals. Why: the false-step share is a ratio, and a design whose
+    answers are shorter can hold the share while showing the user fewer false steps (docs/study.md,
+    2026-12-05, later)."""
+    out = {}
+    for key in PER_ANSWER:
+        means = {m: statistics.fmean(v.values()) for m in writers if (v := query_values(runs[m], key, "multi-hop"))}
+        d = paired(runs, key, rerec, grpo).get("multi-hop") if {rerec, grpo} <= set(runs) else None
+        gap = None if d is None else {k: getattr(d, k) for k in ("diff", "low", "high", "p_value", "n", "finding")}
+        if d is not None:
+            gap |= {"seeds_ci_low": d.seeds_low, "seeds_ci_high": d.seeds_high}
+        out[key] = {"by_method": means, "rerec_minus_grpo": gap}
+    return out
+
+
+def versus_baselines(runs: dict, hit_pairs: dict, method: str) -> dict[str, dict]:
     """Per condition type: `method` against the best non-LLM baseline there, with the paired interval."""
     versus = {}
     for kind in CONDITION_TYPES:
@@ -87,7 +113,7 @@ def versus_baselines(runs: dict, paired: dict, method: str) -> dict[str, dict]:
         if not scores or seed_mean(runs, method, "hit@1", kind) is None:
             continue
         best = max(scores, key=scores.get)
-        d = paired.get(f"{method} - {best}", {}).get(kind)
+        d = hit_pairs.get(f"{method} - {best}", {}).get(kind)
         versus[kind] = {
             "rerec": seed_mean(runs, method, "hit@1", kind), "best_baseline": scores[best],
             "best_baseline_name": best, "diff_ci": None if d is None else [d["low"], d["high"]],
@@ -105,14 +131,14 @@ def beats(versus: dict) -> bool | None:
 
 
 def summarise(report: dict, runs: dict, curves: dict, retention: dict, rerec: str, grpo: str, warm: str) -> dict:
-    paired = report["paired"]["hit@1"]
+    hit_pairs = report["paired"]["hit@1"]
     # did RL move the warm start at all? (per method, every column the paired report has)
     over_warm = {
         m: {column: {k: d[k] for k in ("diff", "low", "high", "p_value", "n")} for column, d in cells.items()}
         for m in (rerec, grpo)
-        if (cells := paired.get(f"{m} - {warm}"))
+        if (cells := hit_pairs.get(f"{m} - {warm}"))
     }
-    multihop = paired.get(f"{rerec} - {grpo}", {}).get("multi-hop")
+    multihop = hit_pairs.get(f"{rerec} - {grpo}", {}).get("multi-hop")
     head = None
     if multihop:
         relative = ratio(multihop["diff"], multihop["second_mean"])
@@ -122,7 +148,7 @@ def summarise(report: dict, runs: dict, curves: dict, retention: dict, rerec: st
             "seeds_ci_low": multihop["seeds_low"], "seeds_ci_high": multihop["seeds_high"],
             "rerec": multihop["first_mean"], "grpo": multihop["second_mean"],
         }  # fmt: skip
-    versus = versus_baselines(runs, paired, rerec)
+    versus = versus_baselines(runs, hit_pairs, rerec)
     writers = [m for m, rs in runs.items() if not str(rs[0]["settings"].get("model", "")).startswith("baseline:")]
     false_steps = {m: seed_mean(runs, m, "false_step_share") for m in writers}  # a baseline writes no steps
     zero = {m: tied_share(runs, m) for m in writers}
@@ -135,9 +161,11 @@ def summarise(report: dict, runs: dict, curves: dict, retention: dict, rerec: st
         "rerec_vs_best_baseline": versus,
         # the same with rerec's graph check on the same answers (benchmarks/graph_check.py): a system result,
         # not the RL comparison; the goal above is read on the model's own answers
-        "rerec_graph_vs_best_baseline": versus_baselines(runs, paired, f"{rerec}{CHECKED}"),
+        "rerec_graph_vs_best_baseline": versus_baselines(runs, hit_pairs, f"{rerec}{CHECKED}"),
         "minus_warm_start": over_warm,
         "false_step_share": {"rerec": false_steps.get(rerec), "grpo": false_steps.get(grpo), "by_method": false_steps},
+        # the share's two counts per multi-hop answer, paired
+        "steps_per_multihop_answer": per_answer(runs, writers, rerec, grpo),
         "hint_box_rate": {m: seed_mean(runs, m, "hint_boxed") for m in writers},
         "zero_variance_share": zero,
         "zero_variance_ratio": ratio(zero.get(rerec), zero.get(grpo)),

@@ -63,6 +63,30 @@ def test_summary_reads_the_goals_off_the_report(tmp_path, monkeypatch):
     ).read_text()
 
 
+def test_steps_per_answer_pair_the_counts_behind_the_false_step_share(tmp_path):
+    from rerec.eval.report import load_runs
+
+    def counts(folder: Path, steps: list[int], false: list[int]) -> None:
+        scored_eval(folder, {"explicit": [1] * 4, "implicit": [1] * 4, "misinformed": [0] * 4})
+        lines = (folder / "scores.jsonl").read_text().splitlines()
+        rows = [json.loads(line) for line in lines]
+        for row, n, f in zip(rows, steps * 3, false * 3, strict=True):  # the same counts for every type
+            row |= {"checked_steps": n, "false_steps": f}
+        (folder / "scores.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+
+    # the same false-step share (1 in 4 against 2 in 8), half the steps and half the false ones per answer
+    counts(tmp_path / "rerec-seed0", [2, 2, 2, 2], [1, 1, 0, 0])
+    counts(tmp_path / "grpo-seed0", [4, 4, 4, 4], [1, 1, 1, 1])
+    counts(tmp_path / "popularity", [0] * 4, [0] * 4)
+    runs = load_runs([tmp_path / n for n in ("rerec-seed0", "grpo-seed0", "popularity")])
+    out = study.per_answer(runs, ["rerec", "grpo"], "rerec", "grpo")
+    assert out["checked_steps"]["by_method"] == {"rerec": 2.0, "grpo": 4.0}  # multi-hop: 8 queries each
+    steps, false = out["checked_steps"]["rerec_minus_grpo"], out["false_steps"]["rerec_minus_grpo"]
+    assert steps["diff"] == -2.0 and steps["n"] == 8 and steps["seeds_ci_low"] is None  # one seed a method
+    assert false["diff"] == -0.5 and out["false_steps"]["by_method"] == {"rerec": 0.5, "grpo": 1.0}
+    assert study.per_answer(runs, ["rerec"], "rerec", "lightgcn")["false_steps"]["rerec_minus_grpo"] is None
+
+
 def test_tied_shares_of_a_dynamic_sampling_run_count_the_groups_it_trained(tmp_path):
     def run(name: str, *steps: dict) -> dict:
         (tmp_path / name).mkdir()
