@@ -165,7 +165,8 @@ def summarise(report: dict, runs: dict, curves: dict, retention: dict, rerec: st
         "minus_warm_start": over_warm,
         "false_step_share": {"rerec": false_steps.get(rerec), "grpo": false_steps.get(grpo), "by_method": false_steps},
         # the share's two counts per multi-hop answer, paired
-        "steps_per_multihop_answer": per_answer(runs, writers, rerec, grpo),
+        # the graph check reorders candidates and leaves the text alone: its rows would repeat the model's counts
+        "steps_per_multihop_answer": per_answer(runs, [m for m in writers if not m.endswith(CHECKED)], rerec, grpo),
         "hint_box_rate": {m: seed_mean(runs, m, "hint_boxed") for m in writers},
         "zero_variance_share": zero,
         "zero_variance_ratio": ratio(zero.get(rerec), zero.get(grpo)),
