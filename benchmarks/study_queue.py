@@ -13,6 +13,8 @@ own flags (GRPO: every ReRec component off; ablations: one off), with its seed, 
 `<root>/test/<arm>` is its `rerec eval` on the whole test split at 20 candidates, `<root>/curves/<arm>` its
 `rerec eval --checkpoints` on `--curve_queries` validation queries.
 
+- **One benchmark.** A new machine prepares it again (`rerec prepare`); its query splits must hash as the kept
+  steps' did (`benchmark.json` in `--keep`), or the queue stops: other queries under the same ids would be paired.
 - **Resumable.** A killed queue continues where it stopped: finished steps are skipped, a started run resumes.
 - **Kept.** Each finished step's small outputs (metrics, per-query scores, predictions, training and rollout
   logs, plots, the command in `queue.json`; never weights) are copied into `--keep` (tracked by git). A lost
@@ -36,6 +38,7 @@ own flags (GRPO: every ReRec component off; ablations: one off), with its seed, 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import shutil
 import subprocess
@@ -95,6 +98,7 @@ PILOTS_FILE = "pilots.jsonl"  # in --keep: each pilot against PILOT_CONTROL on v
 # stops for the plan to be changed (`longer_check`).
 LONGER = ["--max_queries", "128", "--max_steps", "96"]
 LONGER_CHECK = "longer_check.json"  # in --keep: the pair's verdict
+BENCHMARK = "benchmark.json"  # in --keep: a hash of each query split of the prepared benchmark (`same_benchmark`)
 
 # the non-LLM baselines on the same test queries and candidates; kg-path (the graph oracle) as a reference
 BASELINES = ("random", "popularity", "lightgcn", "bm25", "minilm", "kg-path")
@@ -179,6 +183,42 @@ def answer_budget(config: str) -> list[str]:
 
 def rerec(*args: str) -> list[str]:
     return [sys.executable, "-m", "rerec.cli", *args]
+
+
+def split_hashes(prepared: Path) -> dict[str, str]:
+    """A hash of each query split's rows (ids, text, candidates, facts), not of the parquet bytes, which carry the
+    writing library's version."""
+    import pyarrow.parquet as pq
+
+    hashes = {}
+    for path in sorted((prepared / "queries").glob("*.parquet")):
+        rows = json.dumps(pq.read_table(path).to_pylist(), sort_keys=True, default=str)
+        hashes[path.stem] = hashlib.sha256(rows.encode()).hexdigest()
+    return hashes
+
+
+def same_benchmark(args: argparse.Namespace) -> bool:
+    """Whether the steps may run on `--prepared`: prepared here first if this machine lacks it, then each query
+    split hashed as in `keep / BENCHMARK` (written on first use). Kept steps are paired by query id, so a benchmark
+    prepared otherwise on a new machine (another seed, another library's ordering) would pair different queries."""
+    prepared = Path(args.prepared)
+    if not (prepared / "dataset.json").is_file():
+        command = rerec("prepare", "--dataset", args.dataset, "--out", str(prepared))
+        print(" ".join(command), flush=True)
+        if args.dry_run:
+            return True
+        if subprocess.run(command).returncode != 0:
+            return False
+    record, hashes = Path(args.keep) / BENCHMARK, split_hashes(prepared)
+    if not record.is_file():
+        record.parent.mkdir(parents=True, exist_ok=True)
+        record.write_text(json.dumps(hashes, indent=2) + "\n")
+    kept = json.loads(record.read_text())
+    differ = sorted(k for k in hashes.keys() | kept.keys() if hashes.get(k) != kept.get(k))
+    if differ:
+        print(f"{prepared}'s query splits {differ} are not the ones the kept steps ran on ({record}); prepare the "
+              "benchmark as they did, or start a new study with another --keep", file=sys.stderr)  # fmt: skip
+    return not differ
 
 
 def evaluation(model: Path | str, kept_as: str, args: argparse.Namespace, split: list[str], **extra) -> Step:
@@ -486,6 +526,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--root", default="runs/study")
     parser.add_argument("--prepared", default="runs/ml100k")
+    parser.add_argument("--dataset", default="ml-100k", help="what `rerec prepare` reads when --prepared is missing")
     parser.add_argument("--config", default="cpu-study", help="the preset every arm starts from")
     parser.add_argument("--sft_config", default="cpu-study-sft", help="the warm start's preset")
     parser.add_argument("--warm_start", help="the warm start's `rerec sft` folder (default: <root>/warm-start)")
@@ -505,6 +546,8 @@ def main() -> int:
     args = parser.parse_args()
     args.warm_start = args.warm_start or str(Path(args.root) / "warm-start")
     args.budget = answer_budget(args.config)
+    if not same_benchmark(args):
+        return 1
     while (status := run_plan(args)) is None:
         print(f"adopted: ReRec's seeds now train as {args.design}; planning again", flush=True)
     return status

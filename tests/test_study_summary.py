@@ -125,7 +125,8 @@ def queue_args(tmp_path, **extra):
     args = argparse.Namespace(root=str(q), prepared="runs/ml100k", config="cpu-study", sft_config="cpu-study-sft",
                               warm_start=str(q / "warm-start"), keep=str(tmp_path / "kept"), seeds=2,
                               curve_queries=100, only=None, budget=["--max_new_tokens", "192"], design="rerec",
-                              dry_run=False, skip_lr_check=False, skip_longer_check=False)  # fmt: skip
+                              dry_run=False, skip_lr_check=False, skip_longer_check=False,
+                              dataset="ml-100k")  # fmt: skip
     for key, value in extra.items():
         setattr(args, key, value)
     return args
@@ -210,6 +211,29 @@ def test_kept_steps_survive_a_lost_machine(tmp_path):
     assert not study_queue.to_run(check, keep)
     shutil.rmtree(tmp_path / "q")  # lost again: the next rebuild is checked too, although the last check is kept
     assert study_queue.to_run(check, keep) and names()[0] == rebuilt
+
+
+def test_a_benchmark_prepared_again_must_hash_as_the_kept_steps_did(tmp_path, capsys):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    import study_queue
+
+    prepared = tmp_path / "prepared"
+    (prepared / "queries").mkdir(parents=True)
+    (prepared / "dataset.json").write_text("{}")
+    split = lambda text: pq.write_table(pa.table({"id": ["q1"], "query": [text]}), prepared / "queries/test.parquet")  # noqa: E731
+    split("movies directed by the director of Jaws")
+    args = queue_args(tmp_path, prepared=str(prepared))
+    assert study_queue.same_benchmark(args)  # the first machine writes the record
+    assert set(json.loads((tmp_path / "kept" / study_queue.BENCHMARK).read_text())) == {"test"}
+    split("movies directed by the director of Jaws")
+    assert study_queue.same_benchmark(args)  # the same rows, written again, still pass
+    split("movies directed by the director of Heat")  # the same id, another query
+    assert not study_queue.same_benchmark(args)
+    assert "['test']" in capsys.readouterr().err
+    missing = queue_args(tmp_path, prepared=str(tmp_path / "absent"), dry_run=True)
+    assert study_queue.same_benchmark(missing)  # a new machine prepares it first
+    assert "prepare --dataset ml-100k --out" in capsys.readouterr().out
 
 
 def test_a_pilot_is_read_on_validation_against_its_control(tmp_path):
