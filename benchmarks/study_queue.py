@@ -1,6 +1,7 @@
 """Run the study (issue 19) one step after another, resumably: the non-LLM baselines, the warm start, then each
 arm's training, its evaluation on the test split and, for the first seed of GRPO and ReRec, a learning curve on a
-validation slice and the retention probes. Then `benchmarks/study.py` writes the report.
+validation slice and the retention probes. After each arm's test evaluation, `benchmarks/graph_check.py` and
+`benchmarks/study.py` write the report again (`--checked`, `--report`).
 
     python benchmarks/study_queue.py --root runs/study            # everything still missing, in order
     python benchmarks/study_queue.py --root runs/study --only grpo-seed0 rerec-seed0 --dry_run
@@ -350,7 +351,8 @@ def steps(arm: str, flags: list[str], args: argparse.Namespace) -> list[Step]:
             validated.then = lambda: compare_pilot(arm, args)
             if arm != f"{args.design}-seed{PILOT_SEED}":  # not adopted (yet): validation only
                 return out
-    out.append(evaluation(run / "final", f"test/{arm}", args, ["--split", "test"], training_log=log))
+    out.append(tested := evaluation(run / "final", f"test/{arm}", args, ["--split", "test"], training_log=log))
+    tested.then = lambda: refresh_report(args)
     if arm in (CURVED, f"{args.design}-seed0"):
         slice_ = ["--split", "val", "--max_queries", str(args.curve_queries), *VAL_TYPES]
         curve = rerec("eval", "--checkpoints", "--model_name_or_path", str(run), *data, *slice_, *EVAL, *args.budget)
@@ -358,6 +360,26 @@ def steps(arm: str, flags: list[str], args: argparse.Namespace) -> list[Step]:
         out += [Step([*curve, "--output_dir", str(folder)], folder, "curve.json", f"curves/{arm}"),
                 retention(run / "final", arm, args)]  # fmt: skip
     return out
+
+
+def report_commands(args: argparse.Namespace) -> list[list[str]]:
+    """The graph check of every kept test evaluation of a model (baselines have no steps to check), then the
+    study's report over the kept folders and the checked ones."""
+    keep, here = Path(args.keep), Path(__file__).parent
+    tested = sorted(p for p in (keep / "test").glob("*") if (p / "metrics.json").is_file() and p.name not in BASELINES)
+    check = [sys.executable, str(here / "graph_check.py"), "--out", args.checked, "--evals", *map(str, tested)]
+    report = [sys.executable, str(here / "study.py"), "--kept", str(keep), "--checked", args.checked]
+    return [check, [*report, "--out", args.report, "--overwrite"]]
+
+
+def refresh_report(args: argparse.Namespace) -> None:
+    """After each kept test evaluation of an arm: `report_commands`, so that the report a session opens is never
+    behind the queue. A failure is printed and the queue goes on: the report is downstream of the runs."""
+    for command in report_commands(args):
+        print(" ".join(command), flush=True)
+        if subprocess.run(command).returncode != 0:
+            print("the report was not refreshed; the queue goes on", file=sys.stderr)
+            return
 
 
 def is_kept(step: Step, keep: Path) -> bool:
@@ -531,6 +553,8 @@ def main() -> int:
     parser.add_argument("--sft_config", default="cpu-study-sft", help="the warm start's preset")
     parser.add_argument("--warm_start", help="the warm start's `rerec sft` folder (default: <root>/warm-start)")
     parser.add_argument("--keep", default="reports/study-runs", help="where finished steps' small outputs go")
+    parser.add_argument("--checked", default="reports/graph-check/test", help="benchmarks/graph_check.py's --out")
+    parser.add_argument("--report", default="reports/study", help="benchmarks/study.py's --out, after each test")
     parser.add_argument("--seeds", type=int, default=3, help="seeds of GRPO and of ReRec")
     parser.add_argument("--curve_queries", type=int, default=100, help="validation queries per checkpoint")
     parser.add_argument("--only", nargs="+", help="these units only (baselines, warm-start, arm names)")

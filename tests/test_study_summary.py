@@ -126,7 +126,8 @@ def queue_args(tmp_path, **extra):
                               warm_start=str(q / "warm-start"), keep=str(tmp_path / "kept"), seeds=2,
                               curve_queries=100, only=None, budget=["--max_new_tokens", "192"], design="rerec",
                               dry_run=False, skip_lr_check=False, skip_longer_check=False,
-                              dataset="ml-100k")  # fmt: skip
+                              dataset="ml-100k", checked=str(tmp_path / "checked"),
+                              report=str(tmp_path / "report"))  # fmt: skip
     for key, value in extra.items():
         setattr(args, key, value)
     return args
@@ -234,6 +235,23 @@ def test_a_benchmark_prepared_again_must_hash_as_the_kept_steps_did(tmp_path, ca
     missing = queue_args(tmp_path, prepared=str(tmp_path / "absent"), dry_run=True)
     assert study_queue.same_benchmark(missing)  # a new machine prepares it first
     assert "prepare --dataset ml-100k --out" in capsys.readouterr().out
+
+
+def test_each_arm_tested_refreshes_the_graph_check_and_report_over_every_kept_model(tmp_path):
+    import study_queue
+
+    args = queue_args(tmp_path)
+    for name in ("warm-start", "grpo-seed0", "bm25", "not-finished"):
+        (tmp_path / "kept" / "test" / name).mkdir(parents=True)
+        if name != "not-finished":
+            (tmp_path / "kept" / "test" / name / "metrics.json").write_text("{}")
+    check, report = study_queue.report_commands(args)
+    evals = check[check.index("--evals") + 1 :]
+    assert [Path(e).name for e in evals] == ["grpo-seed0", "warm-start"]  # models only: a baseline writes no steps
+    assert check[check.index("--out") + 1] == report[report.index("--checked") + 1] == args.checked
+    assert report[report.index("--out") + 1] == args.report and "--overwrite" in report
+    test_eval = study_queue.steps("grpo-seed0", study_queue.arms(1)["grpo-seed0"], args)[1]
+    assert test_eval.kept_as == "test/grpo-seed0" and test_eval.then is not None
 
 
 def test_a_pilot_is_read_on_validation_against_its_control(tmp_path):
@@ -400,10 +418,13 @@ def test_an_adopted_pilot_becomes_the_design_the_queue_trains(tmp_path, monkeypa
     def verdict(arm, _args):  # the pilot's rule says adopt
         study_queue.append_line(keep / study_queue.PILOTS_FILE, {"pilot": arm, "adopt": True})
 
+    refreshed = []  # how many steps had run when the report was written again
     monkeypatch.setattr(study_queue.subprocess, "run", run)
     monkeypatch.setattr(study_queue, "compare_pilot", verdict)
+    monkeypatch.setattr(study_queue, "refresh_report", lambda _args: refreshed.append(len(ran)))
     assert study_queue.run_plan(args) is None and args.design == design == study_queue.headline(keep)
     assert ran == ["runs/grpo-seed1", "val/grpo-seed1", "test/grpo-seed1", f"runs/{pilot}", f"val/{pilot}"]
+    assert refreshed == [3]  # after the test evaluation only
     assert study_queue.run_plan(args) == 0  # now a seed of the design: on test, before the design's seed 0 trains
     seed0 = f"{design}-seed0"  # (the pilot's weights are on this machine only)
     assert ran[5:] == [f"test/{pilot}", f"runs/{seed0}", f"test/{seed0}", f"curves/{seed0}", f"retention/{seed0}"]
@@ -450,6 +471,7 @@ def test_the_longer_pair_is_read_on_validation_and_can_stop_the_ablations(tmp_pa
         return subprocess.CompletedProcess(command, 0)
 
     monkeypatch.setattr(study_queue.subprocess, "run", run)
+    monkeypatch.setattr(study_queue, "refresh_report", lambda _args: None)
     study_queue.append_line(kept / study_queue.PILOTS_FILE, {"pilot": f"{design}-seed1", "adopt": True})
     for folder in ("warm-start/final/config.json", "val/warm-start-rebuilt/metrics.json"):  # this machine's build
         (tmp_path / "q" / folder).parent.mkdir(parents=True)
