@@ -92,7 +92,7 @@ def per_answer(runs: dict, writers: list[str], rerec: str, grpo: str) -> dict[st
     """Per multi-hop answer, the steps in which the verifier read a claim and those it found false: each method's
     mean and `rerec − grpo` paired, with both intervals. Why: the false-step share is a ratio, and a design whose
     answers are shorter can hold the share while showing the user fewer false steps (docs/study.md,
-    2026-12-05, later)."""
+    2026-12-05, late morning)."""
     out = {}
     for key in PER_ANSWER:
         means = {m: statistics.fmean(v.values()) for m in writers if (v := query_values(runs[m], key, "multi-hop"))}
