@@ -186,6 +186,12 @@ def rerec(*args: str) -> list[str]:
     return [sys.executable, "-m", "rerec.cli", *args]
 
 
+def execute(command: list[str], dry_run: bool = False) -> bool:
+    """Print `command`, then run it unless `dry_run`: whether it succeeded (a dry run always does)."""
+    print(" ".join(command), flush=True)
+    return dry_run or subprocess.run(command).returncode == 0
+
+
 def split_hashes(prepared: Path) -> dict[str, str]:
     """A hash of each query split's rows (ids, text, candidates, facts), not of the parquet bytes, which carry the
     writing library's version."""
@@ -204,12 +210,10 @@ def same_benchmark(args: argparse.Namespace) -> bool:
     prepared otherwise on a new machine (another seed, another library's ordering) would pair different queries."""
     prepared = Path(args.prepared)
     if not (prepared / "dataset.json").is_file():
-        command = rerec("prepare", "--dataset", args.dataset, "--out", str(prepared))
-        print(" ".join(command), flush=True)
+        if not execute(rerec("prepare", "--dataset", args.dataset, "--out", str(prepared)), args.dry_run):
+            return False
         if args.dry_run:
             return True
-        if subprocess.run(command).returncode != 0:
-            return False
     record, hashes = Path(args.keep) / BENCHMARK, split_hashes(prepared)
     if not record.is_file():
         record.parent.mkdir(parents=True, exist_ok=True)
@@ -368,16 +372,16 @@ def report_commands(args: argparse.Namespace) -> list[list[str]]:
     keep, here = Path(args.keep), Path(__file__).parent
     tested = sorted(p for p in (keep / "test").glob("*") if (p / "metrics.json").is_file() and p.name not in BASELINES)
     check = [sys.executable, str(here / "graph_check.py"), "--out", args.checked, "--evals", *map(str, tested)]
-    report = [sys.executable, str(here / "study.py"), "--kept", str(keep), "--checked", args.checked]
-    return [check, [*report, "--out", args.report, "--overwrite"]]
+    report = [sys.executable, str(here / "study.py"), "--kept", str(keep), "--checked", args.checked,
+              "--out", args.report, "--overwrite"]  # fmt: skip
+    return [check, report]
 
 
 def refresh_report(args: argparse.Namespace) -> None:
     """After each kept test evaluation of an arm: `report_commands`, so that the report a session opens is never
     behind the queue. A failure is printed and the queue goes on: the report is downstream of the runs."""
     for command in report_commands(args):
-        print(" ".join(command), flush=True)
-        if subprocess.run(command).returncode != 0:
+        if not execute(command):
             print("the report was not refreshed; the queue goes on", file=sys.stderr)
             return
 
@@ -529,10 +533,10 @@ def run_plan(args: argparse.Namespace) -> int | None:
         for step in unit_steps:
             if not to_run(step, keep):
                 continue
-            print(" ".join(step.command), flush=True)
+            succeeded = execute(step.command, args.dry_run)
             if args.dry_run:
                 continue
-            if subprocess.run(step.command).returncode != 0:
+            if not succeeded:
                 print("the queue stopped at the step above", file=sys.stderr)
                 return 1
             keep_step(step, keep)
