@@ -150,8 +150,11 @@ def summarise(report: dict, runs: dict, curves: dict, retention: dict, rerec: st
         }  # fmt: skip
     versus = versus_baselines(runs, hit_pairs, rerec)
     writers = [m for m, rs in runs.items() if not str(rs[0]["settings"].get("model", "")).startswith("baseline:")]
+    # the graph check reorders candidates and leaves the text and the training alone: its rows would repeat the
+    # model's step counts and tied shares (or, where only some seeds' run folders are on this machine, part of them)
+    models = [m for m in writers if not m.endswith(CHECKED)]
     false_steps = {m: seed_mean(runs, m, "false_step_share") for m in writers}  # a baseline writes no steps
-    zero = {m: tied_share(runs, m) for m in writers}
+    zero = {m: tied_share(runs, m) for m in models}
     reach = rollouts_to_grpo_final(curves, rerec, grpo)
     first = next(iter(runs.values()))[0]
     passed = {name: r["all"]["passed"] for name, r in retention.items()}
@@ -165,12 +168,11 @@ def summarise(report: dict, runs: dict, curves: dict, retention: dict, rerec: st
         "minus_warm_start": over_warm,
         "false_step_share": {"rerec": false_steps.get(rerec), "grpo": false_steps.get(grpo), "by_method": false_steps},
         # the share's two counts per multi-hop answer, paired
-        # the graph check reorders candidates and leaves the text alone: its rows would repeat the model's counts
-        "steps_per_multihop_answer": per_answer(runs, [m for m in writers if not m.endswith(CHECKED)], rerec, grpo),
+        "steps_per_multihop_answer": per_answer(runs, models, rerec, grpo),
         "hint_box_rate": {m: seed_mean(runs, m, "hint_boxed") for m in writers},
         "zero_variance_share": zero,
         "zero_variance_ratio": ratio(zero.get(rerec), zero.get(grpo)),
-        "accuracy_tied_share": (tied := {m: tied_share(runs, m, "groups/accuracy_tied") for m in writers}),
+        "accuracy_tied_share": (tied := {m: tied_share(runs, m, "groups/accuracy_tied") for m in models}),
         # QAS and PAS vary inside nearly every group, so ReRec's total reward rarely ties even where every rollout
         # is equally right or wrong: this ratio says whether the scheduler found groups that disagree on accuracy
         "accuracy_tied_ratio": ratio(tied.get(rerec), tied.get(grpo)),

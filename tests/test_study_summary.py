@@ -357,6 +357,9 @@ def test_the_summary_reads_what_the_queue_kept(tmp_path, monkeypatch):
         (kept / "retention" / name / "retention.json").write_text(json.dumps({"all": {"passed": passed, "n": 72}}))
     checked = tmp_path / "graph-check"  # benchmarks/graph_check.py's folder: the same answers after the check
     scored_eval(checked / "rerec+graph-seed0", {"explicit": [1] * 10, "implicit": [1] * 10, "misinformed": [1] * 10})
+    # a checked model whose training log is found (its run folder is on this machine) is still no training run
+    tied = {"reward": 0.3, "frac_reward_zero_std": 0.1, "groups/accuracy_tied": 0.2}
+    (checked / "rerec+graph-seed0" / TRAINING_COPY).write_text(json.dumps(tied) + "\n")
     argv = ["study.py", "--kept", str(kept), "--checked", str(checked), "--out", str(tmp_path / "out")]
     monkeypatch.setattr(sys, "argv", argv)
     assert study.main() == 0
@@ -364,6 +367,7 @@ def test_the_summary_reads_what_the_queue_kept(tmp_path, monkeypatch):
     assert set(summary["rerec_vs_best_baseline"]) == {"implicit", "misinformed"}  # the model's own answers
     assert summary["rerec_graph_vs_best_baseline"]["implicit"]["best_baseline_name"] == "popularity"
     assert summary["goals"]["beats_best_baseline_every_condition_type_with_graph_check"] is None  # no explicit
+    assert "rerec+graph" not in summary["zero_variance_share"] | summary["accuracy_tied_share"]
     assert summary["retention"] == {
         "warm_start": 25,
         "rerec": 27,
