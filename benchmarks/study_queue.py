@@ -12,7 +12,9 @@ The baselines are `rerec eval --baseline NAME` on the test split into `<root>/te
 `<root>/test/warm-start` and `<root>/retention/warm-start`. Each arm is `rerec train --config cpu-study` plus its
 own flags (GRPO: every ReRec component off; ablations: one off), with its seed, into `<root>/runs/<arm>`;
 `<root>/test/<arm>` is its `rerec eval` on the whole test split at 20 candidates, `<root>/curves/<arm>` its
-`rerec eval --checkpoints` on `--curve_queries` validation queries.
+`rerec eval --checkpoints` on `--curve_queries` validation queries. The secondary setting, 5 candidates, is read on
+the test split too (`<root>/test-c5/<name>`), for the baselines, the warm start and the last paired seed of GRPO
+and of the headline design; its report is `--secondary_report`.
 
 - **One benchmark.** A new machine prepares it again (`rerec prepare`); its query splits must hash as the kept
   steps' did (`benchmark.json` in `--keep`), or the queue stops: other queries under the same ids would be paired.
@@ -52,7 +54,7 @@ from typing import TYPE_CHECKING
 
 import yaml
 
-from rerec.eval.report import GROUPS, TRAINING_COPY
+from rerec.eval.report import GROUPS, TRAINING_COPY, method_of
 from rerec.machine import cpu_flags, machine
 from rerec.presets import resolve_presets
 
@@ -63,10 +65,15 @@ GRPO = ["--qas", "false", "--pas", "false", "--raae", "false", "--curriculum", "
 FP32 = ["--bf16", "false"]  # training; evaluation loads the weights in float32 (EVAL)
 # The prompt as the arms train (cpu-study): 20 candidates, 30 facts by entity, the query's evidence first. The
 # answer budget (`--max_new_tokens`) is the preset's own `max_completion_length` (`answer_budget`).
+CANDIDATES = 20
 EVAL = [
-    "--max_candidates", "20", "--max_facts", "30", "--facts_by", "entity", "--facts_order", "evidence",
+    "--max_facts", "30", "--facts_by", "entity", "--facts_order", "evidence",
     "--dtype", "float32", "--batch_size", "16",
 ]  # fmt: skip
+# The secondary setting (issue 19): the positive and the first 4 negatives of the same shuffled list
+# (`shown_candidates`), so each query's five are among its twenty. One seed a method: the paired seeds' weights are
+# never kept, and the last pair is the one a machine holds when the seeds are done.
+SECONDARY, SECONDARY_CANDIDATES = "test-c5", 5
 # Validation slices (the warm start's and the learning curves') take these types round-robin.
 VAL_TYPES = ["--query_types", "explicit", "implicit", "misinformed", "interest"]
 # The warm-start curve's validation slice (reports/warm-start-curve): 50 queries of each type.
@@ -226,11 +233,17 @@ def same_benchmark(args: argparse.Namespace) -> bool:
     return not differ
 
 
-def evaluation(model: Path | str, kept_as: str, args: argparse.Namespace, split: list[str], **extra) -> Step:
+def shown(candidates: int = CANDIDATES) -> list[str]:
+    return ["--max_candidates", str(candidates)]
+
+
+def evaluation(
+    model: Path | str, kept_as: str, args: argparse.Namespace, split: list[str], candidates: int = CANDIDATES, **extra
+) -> Step:
     """`rerec eval` of one model (a folder, or a baseline's name) into `<root>/<kept_as>`."""
     out = Path(args.root) / kept_as
     answerer = ["--baseline", model] if isinstance(model, str) else ["--model_name_or_path", str(model)]
-    command = rerec("eval", *answerer, "--prepared", args.prepared, *split, *EVAL, *args.budget)
+    command = rerec("eval", *answerer, "--prepared", args.prepared, *split, *shown(candidates), *EVAL, *args.budget)
     return Step([*command, "--output_dir", str(out)], out, "metrics.json", kept_as, **extra)
 
 
@@ -357,24 +370,53 @@ def steps(arm: str, flags: list[str], args: argparse.Namespace) -> list[Step]:
                 return out
     out.append(tested := evaluation(run / "final", f"test/{arm}", args, ["--split", "test"], training_log=log))
     tested.then = lambda: refresh_report(args)
+    if arm in (f"grpo-seed{args.seeds - 1}", f"{args.design}-seed{args.seeds - 1}"):
+        out.append(five := secondary(run / "final", arm, args, training_log=log))
+        five.then = lambda: refresh_report(args)
     if arm in (CURVED, f"{args.design}-seed0"):
         slice_ = ["--split", "val", "--max_queries", str(args.curve_queries), *VAL_TYPES]
-        curve = rerec("eval", "--checkpoints", "--model_name_or_path", str(run), *data, *slice_, *EVAL, *args.budget)
+        curve = rerec("eval", "--checkpoints", "--model_name_or_path", str(run), *data, *slice_, *shown(), *EVAL)
+        curve += args.budget
         folder = root / "curves" / arm
         out += [Step([*curve, "--output_dir", str(folder)], folder, "curve.json", f"curves/{arm}"),
                 retention(run / "final", arm, args)]  # fmt: skip
     return out
 
 
+def secondary(model: Path | str, name: str, args: argparse.Namespace, **extra) -> Step:
+    """The test evaluation at SECONDARY_CANDIDATES into `<root>/test-c5/<name>`."""
+    return evaluation(model, f"{SECONDARY}/{name}", args, ["--split", "test"], SECONDARY_CANDIDATES, **extra)
+
+
 def report_commands(args: argparse.Namespace) -> list[list[str]]:
     """The graph check of every kept test evaluation of a model (baselines have no steps to check), then the
-    study's report over the kept folders and the checked ones."""
+    study's report over the kept folders and the checked ones, then, once any is kept, the secondary setting's
+    report (its pairs, no goals: those are read at 20 candidates)."""
     keep, here = Path(args.keep), Path(__file__).parent
     tested = sorted(p for p in (keep / "test").glob("*") if (p / "metrics.json").is_file() and p.name not in BASELINES)
     check = [sys.executable, str(here / "graph_check.py"), "--out", args.checked, "--evals", *map(str, tested)]
     report = [sys.executable, str(here / "study.py"), "--kept", str(keep), "--checked", args.checked,
               "--out", args.report, "--overwrite"]  # fmt: skip
-    return [check, report]
+    five = sorted(p for p in (keep / SECONDARY).glob("*") if (p / "metrics.json").is_file())
+    if not five:
+        return [check, report]
+    return [check, report, secondary_report(five, args)]
+
+
+def secondary_report(folders: list[Path], args: argparse.Namespace) -> list[str]:
+    """`rerec report` of the secondary setting's evaluations into `--secondary_report`, paired as the study's
+    report pairs them at 20 candidates, among the methods evaluated: the design against GRPO and each baseline,
+    and both against the warm start."""
+    import study
+
+    present = {method_of(folder) for folder in folders}
+    pairs = [(args.design, other) for other in ("grpo", *study.BASELINES)]
+    pairs += [(args.design, "warm-start"), ("grpo", "warm-start")]
+    paired = [name for pair in pairs if set(pair) <= present for name in pair]
+    title = f"ReRec vs GRPO and the non-LLM baselines at {SECONDARY_CANDIDATES} candidates (issue 19, secondary)"
+    command = rerec("report", "--folders", *map(str, folders), "--metrics", *study.METRICS, "--title", title,
+                    "--out", args.secondary_report, "--overwrite")  # fmt: skip
+    return [*command, "--paired", *paired] if paired else command
 
 
 def refresh_report(args: argparse.Namespace) -> None:
@@ -504,6 +546,12 @@ def plan(args: argparse.Namespace) -> list[tuple[str, list[Step]]]:
     keep = Path(args.keep)
     units = [("baselines", [evaluation(name, f"test/{name}", args, ["--split", "test"]) for name in BASELINES])]
     units += [("warm-start", warm := warm_start(args))]
+    five = [
+        *(secondary(name, name, args) for name in BASELINES),
+        secondary(warm[0].folder / "final", "warm-start", args),
+    ]
+    five[-1].then = lambda: refresh_report(args)  # once the unit's evaluations are all in
+    units += [(SECONDARY, five)]
     units += [(arm, steps(arm, flags, args)) for arm, flags in arms(args.seeds, args.design).items()]
     units = [(n, s) for n, s in units if (not args.only or n in args.only) and not all(is_kept(x, keep) for x in s)]
     units.sort(key=lambda unit: not (unit[1][0].shallow and unit[1][0].done.exists()))  # trained here first
@@ -559,6 +607,9 @@ def main() -> int:
     parser.add_argument("--keep", default="reports/study-runs", help="where finished steps' small outputs go")
     parser.add_argument("--checked", default="reports/graph-check/test", help="benchmarks/graph_check.py's --out")
     parser.add_argument("--report", default="reports/study", help="benchmarks/study.py's --out, after each test")
+    parser.add_argument(
+        "--secondary_report", default="reports/study-c5", help=f"the report at {SECONDARY_CANDIDATES} candidates"
+    )
     parser.add_argument("--seeds", type=int, default=3, help="seeds of GRPO and of ReRec")
     parser.add_argument("--curve_queries", type=int, default=100, help="validation queries per checkpoint")
     parser.add_argument("--only", nargs="+", help="these units only (baselines, warm-start, arm names)")

@@ -123,11 +123,11 @@ def queue_args(tmp_path, **extra):
 
     q = tmp_path / "q"
     args = argparse.Namespace(root=str(q), prepared="runs/ml100k", config="cpu-study", sft_config="cpu-study-sft",
-                              warm_start=str(q / "warm-start"), keep=str(tmp_path / "kept"), seeds=2,
+                              warm_start=str(q / "warm-start"), keep=str(tmp_path / "kept"), seeds=3,
                               curve_queries=100, only=None, budget=["--max_new_tokens", "192"], design="rerec",
                               dry_run=False, skip_lr_check=False, skip_longer_check=False,
-                              dataset="ml-100k", checked=str(tmp_path / "checked"),
-                              report=str(tmp_path / "report"))  # fmt: skip
+                              dataset="ml-100k", checked=str(tmp_path / "checked"), report=str(tmp_path / "report"),
+                              secondary_report=str(tmp_path / "report-c5"))  # fmt: skip
     for key, value in extra.items():
         setattr(args, key, value)
     return args
@@ -160,6 +160,7 @@ def test_the_queue_pairs_seeds_and_resumes_a_started_run(tmp_path):
     assert train[train.index("--model_name_or_path") + 1] == str(tmp_path / "q" / "warm-start" / "final")
     assert train[train.index("--bf16") + 1] == "false" and "float32" in fresh[1].command  # one precision everywhere
     assert fresh[1].command[-3:-2] == fresh[2].command[-3:-2] == ["192"]  # the answer budget, before --output_dir
+    assert [s.command[s.command.index("--max_candidates") + 1] for s in fresh[1:3]] == ["20", "20"]  # as trained
     run.mkdir(parents=True)
     (run / "metrics.jsonl").write_text("")  # stopped before its first checkpoint
     assert "--overwrite" in study_queue.steps("rerec-seed0", arms["rerec-seed0"], args)[0].command
@@ -252,6 +253,34 @@ def test_each_arm_tested_refreshes_the_graph_check_and_report_over_every_kept_mo
     assert report[report.index("--out") + 1] == args.report and "--overwrite" in report
     test_eval = study_queue.steps("grpo-seed0", study_queue.arms(1)["grpo-seed0"], args)[1]
     assert test_eval.kept_as == "test/grpo-seed0" and test_eval.then is not None
+
+
+def test_the_secondary_setting_reads_the_last_paired_seed_at_five_candidates(tmp_path):
+    import study_queue
+
+    args = queue_args(tmp_path, design="rerec-v2")
+    arms = study_queue.arms(3, "rerec-v2")
+    train, tested, five = study_queue.steps("grpo-seed2", arms["grpo-seed2"], args)
+    shown = lambda step: step.command[step.command.index("--max_candidates") + 1]  # noqa: E731
+    assert (shown(tested), shown(five)) == ("20", "5") and five.command.count("--max_candidates") == 1
+    assert five.kept_as == "test-c5/grpo-seed2" and five.training_log == train.folder / "metrics.jsonl"
+    assert five.then is not None  # the reports follow it
+    assert not any("test-c5" in s.kept_as for s in study_queue.steps("grpo-seed1", arms["grpo-seed1"], args))
+    # the baselines and the warm start in one unit, reported once at its end, from a warm start checked if rebuilt
+    units = study_queue.plan(queue_args(tmp_path, only=[study_queue.SECONDARY]))
+    assert [(unit, [s.kept_as for s in steps]) for unit, steps in units] == [
+        ("warm-start", ["warm-start", "val/warm-start-rebuilt"]),
+        ("test-c5", [f"test-c5/{name}" for name in (*study_queue.BASELINES, "warm-start")]),
+    ]
+    assert [s.then is not None for s in units[1][1]] == [False] * len(study_queue.BASELINES) + [True]
+    assert len(study_queue.report_commands(args)) == 2  # nothing kept at five candidates yet
+    for name in ("grpo-seed2", "rerec-v2-seed2", "bm25", "kg-path", "warm-start"):
+        (tmp_path / "kept" / "test-c5" / name).mkdir(parents=True)
+        (tmp_path / "kept" / "test-c5" / name / "metrics.json").write_text("{}")
+    *_, second = study_queue.report_commands(args)
+    assert second[second.index("--out") + 1] == args.secondary_report
+    paired = second[second.index("--paired") + 1 :]  # kg-path, the graph oracle, is no baseline to beat
+    assert paired == ["rerec-v2", "grpo", "rerec-v2", "bm25", "rerec-v2", "warm-start", "grpo", "warm-start"]
 
 
 def test_a_pilot_is_read_on_validation_against_its_control(tmp_path):
