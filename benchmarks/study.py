@@ -231,6 +231,15 @@ def retention_name(folder: Path) -> str:
     return method_of(folder).replace("-", "_")
 
 
+def study_pairs(methods: set[str], rerec: str, grpo: str, warm: str) -> list[tuple[str, str]]:
+    """The report's paired comparisons among `methods`: ReRec against GRPO and against each baseline (and the same
+    after the graph check, where its methods are there), then ReRec and GRPO against the warm start."""
+    checked = (f"{rerec}{CHECKED}", f"{grpo}{CHECKED}")
+    pairs = [p for p in ((rerec, grpo), checked) if set(p) <= methods]
+    pairs += [(m, b) for m in (rerec, checked[0]) for b in BASELINES if {m, b} <= methods]
+    return pairs + [(m, warm) for m in (rerec, grpo) if {m, warm} <= methods]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     inputs = parser.add_mutually_exclusive_group(required=True)
@@ -264,10 +273,7 @@ def main() -> int:
             parser.error(f"--checked {args.checked}: no such folder (write it with benchmarks/graph_check.py)")
         args.evals += sorted(p for p in args.checked.iterdir() if (p / "metrics.json").is_file())
     runs = load_runs(args.evals)
-    checked = (f"{args.rerec}{CHECKED}", f"{args.grpo}{CHECKED}")
-    pairs = [p for p in ((args.rerec, args.grpo), checked) if set(p) <= set(runs)]
-    pairs += [(m, b) for m in (args.rerec, checked[0]) for b in BASELINES if {m, b} <= set(runs)]
-    pairs += [(m, args.warm_start) for m in (args.rerec, args.grpo) if {m, args.warm_start} <= set(runs)]
+    pairs = study_pairs(set(runs), args.rerec, args.grpo, args.warm_start)
     write_report(args.evals, args.out, METRICS, args.title, args.overwrite, pairs, args.curves)
     report = json.loads((args.out / "report.json").read_text())
     retention = {}

@@ -375,8 +375,8 @@ def steps(arm: str, flags: list[str], args: argparse.Namespace) -> list[Step]:
         five.then = lambda: refresh_report(args)
     if arm in (CURVED, f"{args.design}-seed0"):
         slice_ = ["--split", "val", "--max_queries", str(args.curve_queries), *VAL_TYPES]
-        curve = rerec("eval", "--checkpoints", "--model_name_or_path", str(run), *data, *slice_, *shown(), *EVAL)
-        curve += args.budget
+        curve = rerec("eval", "--checkpoints", "--model_name_or_path", str(run), *data, *slice_, *shown(), *EVAL,
+                      *args.budget)  # fmt: skip
         folder = root / "curves" / arm
         out += [Step([*curve, "--output_dir", str(folder)], folder, "curve.json", f"curves/{arm}"),
                 retention(run / "final", arm, args)]  # fmt: skip
@@ -405,14 +405,11 @@ def report_commands(args: argparse.Namespace) -> list[list[str]]:
 
 def secondary_report(folders: list[Path], args: argparse.Namespace) -> list[str]:
     """`rerec report` of the secondary setting's evaluations into `--secondary_report`, paired as the study's
-    report pairs them at 20 candidates, among the methods evaluated: the design against GRPO and each baseline,
-    and both against the warm start."""
+    report pairs them at 20 candidates (`study.study_pairs`), among the methods evaluated."""
     import study
 
     present = {method_of(folder) for folder in folders}
-    pairs = [(args.design, other) for other in ("grpo", *study.BASELINES)]
-    pairs += [(args.design, "warm-start"), ("grpo", "warm-start")]
-    paired = [name for pair in pairs if set(pair) <= present for name in pair]
+    paired = [name for pair in study.study_pairs(present, args.design, "grpo", "warm-start") for name in pair]
     title = f"ReRec vs GRPO and the non-LLM baselines at {SECONDARY_CANDIDATES} candidates (issue 19, secondary)"
     command = rerec("report", "--folders", *map(str, folders), "--metrics", *study.METRICS, "--title", title,
                     "--out", args.secondary_report, "--overwrite")  # fmt: skip
