@@ -58,14 +58,14 @@ def signal(graph: KnowledgeGraph, records: list[dict], counts: list[int]) -> dic
     relations = [ALL, *graph.relations]
     hits: dict[tuple[int, str, str], list[float]] = {}
     for record in records:
+        shown = {count: [c["item_id"] for c in shown_candidates(record, count)] for count in counts}
         for source, films in liked_films(record).items():
             for relation in relations:
                 liked = facts_of(graph, films, relation)
-                for count in counts:
-                    shown = [c["item_id"] for c in shown_candidates(record, count)]
-                    positive = shown.index(record["positive_id"])
-                    scores = [shared_facts(graph, liked, c, relation) for c in shown]
-                    hits.setdefault((count, source, relation), []).append(expected_hit(scores, positive))
+                for count, items in shown.items():
+                    scores = [shared_facts(graph, liked, c, relation) for c in items]
+                    hit = expected_hit(scores, items.index(record["positive_id"]))
+                    hits.setdefault((count, source, relation), []).append(hit)
     out: dict = {}
     for (count, source, relation), values in hits.items():
         block = out.setdefault(str(count), {"chance": 1 / count, "sources": {}})
