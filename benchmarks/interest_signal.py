@@ -104,6 +104,9 @@ def main() -> None:
                    if r["type"] == "interest"]  # fmt: skip
         if not records:
             parser.error(f"the {split} split has no interest queries")
+        fewest = min(len(r["candidates"]) for r in records)
+        if max(args.candidates) > fewest:  # it would show them all, and the chance line would be wrong
+            parser.error(f"--candidates {max(args.candidates)}: some {split} queries have only {fewest}")
         result["splits"][split] = {"queries": len(records), "candidates": signal(graph, records, args.candidates)}
     if args.out:
         write_pair(args.out, "signal", result, markdown(result))
