@@ -75,6 +75,13 @@ def signal(graph: KnowledgeGraph, records: list[dict], counts: list[int]) -> dic
     return out
 
 
+def unshowable(records: list[dict], counts: list[int]) -> str | None:
+    """Why a count cannot be read: a query with fewer candidates would show them all, and the chance line would
+    be wrong."""
+    fewest = min(len(r["candidates"]) for r in records)
+    return f"{max(counts)} asked, but some queries have only {fewest}" if max(counts) > fewest else None
+
+
 def markdown(result: dict) -> str:
     lines = ["# Interest queries: Hit@1 from the graph facts shared with the liked films", ""]
     for split, block in result["splits"].items():
@@ -104,9 +111,8 @@ def main() -> None:
                    if r["type"] == "interest"]  # fmt: skip
         if not records:
             parser.error(f"the {split} split has no interest queries")
-        fewest = min(len(r["candidates"]) for r in records)
-        if max(args.candidates) > fewest:  # it would show them all, and the chance line would be wrong
-            parser.error(f"--candidates {max(args.candidates)}: some {split} queries have only {fewest}")
+        if problem := unshowable(records, args.candidates):
+            parser.error(f"--candidates: {problem} in the {split} split")
         result["splits"][split] = {"queries": len(records), "candidates": signal(graph, records, args.candidates)}
     if args.out:
         write_pair(args.out, "signal", result, markdown(result))

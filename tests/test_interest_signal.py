@@ -58,3 +58,9 @@ def test_the_signal_reads_each_relation_at_each_shown_count():
     assert named["genre"]["hit@1"] == 0.0  # both negatives share its genre, the positive does not
     assert named[interest_signal.ALL]["hit@1"] == pytest.approx(1 / 3)  # 1 shared fact each: a three-way tie
     assert result["2"]["sources"]["named"]["genre"]["hit@1"] == 0.0  # shown: neg1 and the positive
+
+
+def test_a_count_above_a_query_s_candidates_is_refused():
+    records = [record("pos", ["neg1", "pos", "neg2"]), record("pos", ["pos", "neg1"])]
+    assert interest_signal.unshowable(records, [2]) is None
+    assert interest_signal.unshowable(records, [3, 2]) == "3 asked, but some queries have only 2"
