@@ -19,12 +19,13 @@ are missing is reported as `null`, not as met. `--checked` adds the same answers
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import statistics
 from pathlib import Path
 
 from common import write_pair
-from study_queue import headline
+from study_queue import REFERENCES, ablations, headline
 
 from rerec.eval.curve import rollouts_to_reach
 from rerec.eval.report import (
@@ -96,11 +97,43 @@ def per_answer(runs: dict, writers: list[str], rerec: str, grpo: str) -> dict[st
     out = {}
     for key in PER_ANSWER:
         means = {m: statistics.fmean(v.values()) for m in writers if (v := query_values(runs[m], key, "multi-hop"))}
-        d = paired(runs, key, rerec, grpo).get("multi-hop") if {rerec, grpo} <= set(runs) else None
-        gap = None if d is None else {k: getattr(d, k) for k in ("diff", "low", "high", "p_value", "n", "finding")}
-        if d is not None:
-            gap |= {"seeds_ci_low": d.seeds_low, "seeds_ci_high": d.seeds_high}
-        out[key] = {"by_method": means, "rerec_minus_grpo": gap}
+        out[key] = {"by_method": means, "rerec_minus_grpo": gap(runs, key, rerec, grpo)}
+    return out
+
+
+def gap(runs: dict, metric: str, first: str, second: str, column: str = "multi-hop") -> dict | None:
+    """`first − second` on `metric` in `column` as a summary entry: paired over the queries both scored, and over
+    seeds where either has several (`rerec.eval.report.paired`); None where either is missing or none is shared."""
+    if not {first, second} <= set(runs) or (d := paired(runs, metric, first, second).get(column)) is None:
+        return None
+    return {k: getattr(d, k) for k in ("diff", "low", "high", "p_value", "n", "finding")} | {
+        "seeds_ci_low": d.seeds_low,
+        "seeds_ci_high": d.seeds_high,
+    }
+
+
+def seed_gaps(runs: dict, method: str, metric: str = "hit@1", column: str = "multi-hop") -> list[float]:
+    """The paired gap between every two of `method`'s seeds. Why: an ablation or a reference arm is one seed, so
+    a gap to the headline design no wider than these says nothing about the switch it turned off."""
+    pairs = itertools.combinations(runs.get(method, []), 2)
+    gaps = (gap({"a": [x], "b": [y]}, metric, "a", "b", column) for x, y in pairs)
+    return [g["diff"] for g in gaps if g is not None]
+
+
+def switched_off(runs: dict, tied: dict, rerec: str, grpo: str) -> dict[str, dict]:
+    """The single-seed arms beside the headline comparison, each paired on multi-hop queries (Hit@1, and false
+    steps per answer) with what it differs from by one switch, with its accuracy-tied share in training: the
+    headline design minus each of its ablations (a positive Hit@1 gap: the component helped), and the paper's
+    rules and GRPO with dynamic sampling each minus GRPO."""
+    against = {name: (rerec, name) for name in ablations(rerec)} | {name: (name, grpo) for name in REFERENCES}
+    out = {}
+    for name, (first, second) in against.items():
+        if name in runs:
+            out[name] = {
+                "minus": f"{first} - {second}",
+                **{metric: gap(runs, metric, first, second) for metric in ("hit@1", "false_steps")},
+                "accuracy_tied_share": tied.get(name),
+            }
     return out
 
 
@@ -176,6 +209,9 @@ def summarise(report: dict, runs: dict, curves: dict, retention: dict, rerec: st
         # QAS and PAS vary inside nearly every group, so ReRec's total reward rarely ties even where every rollout
         # is equally right or wrong: this ratio says whether the scheduler found groups that disagree on accuracy
         "accuracy_tied_ratio": ratio(tied.get(rerec), tied.get(grpo)),
+        # the ablations (one seed each) and the references, beside the headline design's own seed-to-seed gaps
+        "switched_off": switched_off(runs, tied, rerec, grpo),
+        "seed_gaps_multihop": {m: seed_gaps(runs, m) for m in (rerec, grpo)},
         "rollouts_to_grpo_final_ratio": reach[rerec],
         # the same share for GRPO's own curve: near 1 if it climbs to the end, small if it is flat within noise
         "grpo_rollouts_to_own_final_ratio": reach[grpo],
@@ -223,7 +259,33 @@ def goals(s: dict) -> dict[str, bool | None]:
 def markdown(summary: dict) -> str:
     lines = ["# Study summary", "", "| goal | holds |", "|---|---|"]
     lines += [f"| {name} | {'–' if ok is None else 'yes' if ok else 'no'} |" for name, ok in summary["goals"].items()]
-    return "\n".join([*lines, "", "```json", json.dumps(summary, indent=2), "```", ""])
+    return "\n".join([*lines, "", *switched_off_lines(summary), "```json", json.dumps(summary, indent=2), "```", ""])
+
+
+def switched_off_lines(summary: dict) -> list[str]:
+    """A table of `switched_off` (nothing before any of those arms is tested), with the seed-to-seed gaps."""
+    arms = summary["switched_off"]
+    if not arms:
+        return []
+
+    def cell(d: dict | None) -> str:
+        if d is None:
+            return "–"
+        return f"{d['diff']:+.3f} [{d['low']:+.3f}, {d['high']:+.3f}]{' (finding)' if d['finding'] else ''}"
+
+    lines = [
+        "## One switch at a time (one seed each; multi-hop test queries, paired)",
+        "",
+        "| arm | difference | Hit@1 | false steps per answer | accuracy-tied share in training |",
+        "|---|---|---|---|---|",
+    ]
+    for name, arm in arms.items():
+        tied = "–" if arm["accuracy_tied_share"] is None else f"{arm['accuracy_tied_share']:.3f}"
+        lines.append(f"| {name} | {arm['minus']} | {cell(arm['hit@1'])} | {cell(arm['false_steps'])} | {tied} |")
+    noise = ", ".join(
+        f"{m}: {' '.join(f'{g:+.3f}' for g in gaps)}" for m, gaps in summary["seed_gaps_multihop"].items() if gaps
+    )
+    return [*lines, "", f"Hit@1 gaps between two seeds of one method (multi-hop): {noise or '–'}.", ""]
 
 
 def retention_name(folder: Path) -> str:
@@ -233,11 +295,14 @@ def retention_name(folder: Path) -> str:
 
 def study_pairs(methods: set[str], rerec: str, grpo: str, warm: str) -> list[tuple[str, str]]:
     """The report's paired comparisons among `methods`: ReRec against GRPO and against each baseline (and the same
-    after the graph check, where its methods are there), then ReRec and GRPO against the warm start."""
+    after the graph check, where its methods are there), ReRec and GRPO against the warm start, then ReRec against
+    each of its ablations and the references (the paper's rules, GRPO with dynamic sampling) against GRPO."""
     checked = (f"{rerec}{CHECKED}", f"{grpo}{CHECKED}")
     pairs = [p for p in ((rerec, grpo), checked) if set(p) <= methods]
     pairs += [(m, b) for m in (rerec, checked[0]) for b in BASELINES if {m, b} <= methods]
-    return pairs + [(m, warm) for m in (rerec, grpo) if {m, warm} <= methods]
+    pairs += [(m, warm) for m in (rerec, grpo) if {m, warm} <= methods]
+    single = [(rerec, name) for name in ablations(rerec)] + [(name, grpo) for name in REFERENCES]
+    return pairs + [p for p in single if set(p) <= methods]
 
 
 def main() -> int:

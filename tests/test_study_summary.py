@@ -63,6 +63,38 @@ def test_summary_reads_the_goals_off_the_report(tmp_path, monkeypatch):
     ).read_text()
 
 
+def test_single_seed_arms_are_paired_with_what_they_switch_off_beside_the_seed_gaps(tmp_path, monkeypatch):
+    ten, none = [1] * 10, [0] * 10
+    arms = {
+        "rerec-seed0": {"explicit": ten, "implicit": ten, "misinformed": ten},
+        "rerec-seed1": {"explicit": ten, "implicit": [1] * 9 + [0], "misinformed": ten},  # one query apart
+        "grpo-seed0": {"explicit": ten, "implicit": [1] * 5 + [0] * 5, "misinformed": [1] * 5 + [0] * 5},
+        "rerec-no-raae": {"explicit": ten, "implicit": none, "misinformed": none},  # RAAE carried every hit
+        "rerec-paper": {"explicit": ten, "implicit": [1] * 5 + [0] * 5, "misinformed": [1] * 5 + [0] * 5},
+    }
+    for name, hits in arms.items():
+        scored_eval(tmp_path / name, hits)
+    step = {"reward": 0.3, "frac_reward_zero_std": 0.2, "groups/accuracy_tied": 0.25}
+    (tmp_path / "rerec-no-raae" / TRAINING_COPY).write_text(json.dumps(step) + "\n")
+    argv = ["study.py", "--evals", *(str(tmp_path / n) for n in arms), "--out", str(tmp_path / "out")]
+    monkeypatch.setattr(sys, "argv", argv)
+    assert study.main() == 0
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    off = summary["switched_off"]
+    assert list(off) == ["rerec-no-raae", "rerec-paper"]  # no other ablation or reference was evaluated
+    raae = off["rerec-no-raae"]
+    assert raae["minus"] == "rerec - rerec-no-raae" and raae["accuracy_tied_share"] == 0.25
+    assert raae["hit@1"]["diff"] == pytest.approx(0.975) and raae["hit@1"]["finding"]  # 19.5 of 20 multi-hop
+    assert raae["false_steps"] is None  # these evaluations count no steps
+    paper = off["rerec-paper"]
+    assert paper["minus"] == "rerec-paper - grpo" and paper["hit@1"]["diff"] == 0 and not paper["hit@1"]["finding"]
+    assert summary["seed_gaps_multihop"] == {"rerec": [0.05], "grpo": []}  # implicit: 1 of 20 multi-hop queries
+    text = (tmp_path / "out" / "summary.md").read_text()
+    assert "| rerec-no-raae | rerec - rerec-no-raae | +0.975 [" in text and "rerec: +0.050" in text
+    report = (tmp_path / "out" / "report.md").read_text()
+    assert "### hit@1: rerec − rerec-no-raae, paired" in report and "### hit@1: rerec-paper − grpo, paired" in report
+
+
 def test_steps_per_answer_pair_the_counts_behind_the_false_step_share(tmp_path):
     from rerec.eval.report import load_runs
 
