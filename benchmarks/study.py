@@ -44,6 +44,7 @@ CONDITION_TYPES = ("explicit", "implicit", "misinformed")
 METRICS = ["hit@1", "ndcg@10", "reward", "format", "false_step_share", "hint_boxed"]
 PAPER_RELATIVE = 0.13  # ReRec over GRPO in the paper, relative
 CHECKED = "+graph"  # benchmarks/graph_check.py's method suffix: rerec-seed0 -> rerec+graph-seed0
+SINGLE_SEED = 0  # the ablations' and references' seed: cpu-study's own (study_queue.arms passes them none)
 PER_ANSWER = ("checked_steps", "false_steps")  # per-query counts in `scores.jsonl`: steps with a claim, false ones
 
 
@@ -120,20 +121,36 @@ def seed_gaps(runs: dict, method: str, metric: str = "hit@1", column: str = "mul
     return [g["diff"] for g in gaps if g is not None]
 
 
+def at_seed(runs: dict, method: str, seed: int) -> list[dict]:
+    """`method`'s run of `seed` (its folder `<method>-seed<seed>`), or its only run: the ablations and references
+    are one run each, named without a seed."""
+    rs = runs.get(method, [])
+    return rs if len(rs) == 1 else [r for r in rs if Path(r["folder"]).name == f"{method}-seed{seed}"]
+
+
 def switched_off(runs: dict, tied: dict, rerec: str, grpo: str) -> dict[str, dict]:
     """The single-seed arms beside the headline comparison, each paired on multi-hop queries (Hit@1, and false
     steps per answer) with what it differs from by one switch, with its accuracy-tied share in training: the
     headline design minus each of its ablations (a positive Hit@1 gap: the component helped), and the paper's
-    rules and GRPO with dynamic sampling each minus GRPO."""
+    rules and GRPO with dynamic sampling each minus GRPO. Each is paired with every seed of the other method, and
+    with its run of the same seed (`same_seed`, SINGLE_SEED). Why both: at one seed the two runs draw their first
+    rollouts alike and drift apart only as their updates differ (rerec-v2-no-qas wrote the same answer as
+    rerec-v2-seed0 to 557 of 560 test queries), so the same-seed pair isolates the switch far more tightly than
+    a pair across seeds, which is as wide as the gaps between two seeds of one method (`seed_gaps`)."""
     against = {name: (rerec, name) for name in ablations(rerec)} | {name: (name, grpo) for name in REFERENCES}
     out = {}
     for name, (first, second) in against.items():
-        if name in runs:
-            out[name] = {
-                "minus": f"{first} - {second}",
-                **{metric: gap(runs, metric, first, second) for metric in ("hit@1", "false_steps")},
-                "accuracy_tied_share": tied.get(name),
-            }
+        if name not in runs:
+            continue
+        same = {m: at_seed(runs, m, SINGLE_SEED) for m in (first, second)}
+        out[name] = {
+            "minus": f"{first} - {second}",
+            **{metric: gap(runs, metric, first, second) for metric in ("hit@1", "false_steps")},
+            "same_seed": {metric: gap(same, metric, first, second) for metric in ("hit@1", "false_steps")}
+            if all(same.values())
+            else None,
+            "accuracy_tied_share": tied.get(name),
+        }
     return out
 
 
@@ -276,12 +293,15 @@ def switched_off_lines(summary: dict) -> list[str]:
     lines = [
         "## One switch at a time (one seed each; multi-hop test queries, paired)",
         "",
-        "| arm | difference | Hit@1 | false steps per answer | accuracy-tied share in training |",
-        "|---|---|---|---|---|",
+        f"| arm | difference | Hit@1 | false steps per answer | the same at seed {SINGLE_SEED}: Hit@1 | false steps "
+        "| accuracy-tied share in training |",
+        "|---" * 7 + "|",
     ]
     for name, arm in arms.items():
         tied = "–" if arm["accuracy_tied_share"] is None else f"{arm['accuracy_tied_share']:.3f}"
-        lines.append(f"| {name} | {arm['minus']} | {cell(arm['hit@1'])} | {cell(arm['false_steps'])} | {tied} |")
+        same = arm["same_seed"] or {}
+        cells = [cell(d) for d in (arm["hit@1"], arm["false_steps"], same.get("hit@1"), same.get("false_steps"))]
+        lines.append(f"| {name} | {arm['minus']} | {' | '.join(cells)} | {tied} |")
     noise = ", ".join(
         f"{m}: {' '.join(f'{g:+.3f}' for g in gaps)}" for m, gaps in summary["seed_gaps_multihop"].items() if gaps
     )

@@ -86,11 +86,13 @@ def test_single_seed_arms_are_paired_with_what_they_switch_off_beside_the_seed_g
     assert raae["minus"] == "rerec - rerec-no-raae" and raae["accuracy_tied_share"] == 0.25
     assert raae["hit@1"]["diff"] == pytest.approx(0.975) and raae["hit@1"]["finding"]  # 19.5 of 20 multi-hop
     assert raae["false_steps"] is None  # these evaluations count no steps
+    assert raae["same_seed"]["hit@1"]["diff"] == 1.0 and raae["same_seed"]["hit@1"]["seeds_ci_low"] is None  # seed 0
     paper = off["rerec-paper"]
     assert paper["minus"] == "rerec-paper - grpo" and paper["hit@1"]["diff"] == 0 and not paper["hit@1"]["finding"]
     assert summary["seed_gaps_multihop"] == {"rerec": [0.05], "grpo": []}  # implicit: 1 of 20 multi-hop queries
     text = (tmp_path / "out" / "summary.md").read_text()
     assert "| rerec-no-raae | rerec - rerec-no-raae | +0.975 [" in text and "rerec: +0.050" in text
+    assert "| – | +1.000 [+1.000, +1.000] (finding) | – | 0.250 |" in text
     report = (tmp_path / "out" / "report.md").read_text()
     assert "### hit@1: rerec − rerec-no-raae, paired" in report and "### hit@1: rerec-paper − grpo, paired" in report
 
