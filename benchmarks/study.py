@@ -122,10 +122,10 @@ def seed_gaps(runs: dict, method: str, metric: str = "hit@1", column: str = "mul
 
 
 def at_seed(runs: dict, method: str, seed: int) -> list[dict]:
-    """`method`'s run of `seed` (its folder `<method>-seed<seed>`), or its only run: the ablations and references
-    are one run each, named without a seed."""
-    rs = runs.get(method, [])
-    return rs if len(rs) == 1 else [r for r in rs if Path(r["folder"]).name == f"{method}-seed{seed}"]
+    """`method`'s run of `seed`: its folder `<method>-seed<seed>`, or `<method>` alone (the ablations and
+    references are one run each, trained at SINGLE_SEED and named without a seed)."""
+    names = {method, f"{method}-seed{seed}"}
+    return [r for r in runs.get(method, []) if Path(r["folder"]).name in names]
 
 
 def switched_off(runs: dict, tied: dict, rerec: str, grpo: str) -> dict[str, dict]:

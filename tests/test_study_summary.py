@@ -87,6 +87,8 @@ def test_single_seed_arms_are_paired_with_what_they_switch_off_beside_the_seed_g
     assert raae["hit@1"]["diff"] == pytest.approx(0.975) and raae["hit@1"]["finding"]  # 19.5 of 20 multi-hop
     assert raae["false_steps"] is None  # these evaluations count no steps
     assert raae["same_seed"]["hit@1"]["diff"] == 1.0 and raae["same_seed"]["hit@1"]["seeds_ci_low"] is None  # seed 0
+    runs = {"rerec": [{"folder": tmp_path / "rerec-seed1"}], "rerec-no-pas": [{"folder": tmp_path / "rerec-no-pas"}]}
+    assert study.at_seed(runs, "rerec", 0) == [] and len(study.at_seed(runs, "rerec-no-pas", 0)) == 1  # no seed 0
     paper = off["rerec-paper"]
     assert paper["minus"] == "rerec-paper - grpo" and paper["hit@1"]["diff"] == 0 and not paper["hit@1"]["finding"]
     assert summary["seed_gaps_multihop"] == {"rerec": [0.05], "grpo": []}  # implicit: 1 of 20 multi-hop queries
