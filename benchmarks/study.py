@@ -107,10 +107,15 @@ def gap(runs: dict, metric: str, first: str, second: str, column: str = "multi-h
     seeds where either has several (`rerec.eval.report.paired`); None where either is missing or none is shared."""
     if not {first, second} <= set(runs) or (d := paired(runs, metric, first, second).get(column)) is None:
         return None
-    return {k: getattr(d, k) for k in ("diff", "low", "high", "p_value", "n", "finding")} | {
-        "seeds_ci_low": d.seeds_low,
-        "seeds_ci_high": d.seeds_high,
-    }
+    return entry(vars(d) | {"finding": d.finding})
+
+
+def entry(d: dict | None) -> dict | None:
+    """A paired difference in `report.json`'s form as a summary entry (None stays None)."""
+    if d is None:
+        return None
+    keys = ("diff", "low", "high", "p_value", "n", "finding")
+    return {k: d[k] for k in keys} | {"seeds_ci_low": d["seeds_low"], "seeds_ci_high": d["seeds_high"]}
 
 
 def seed_gaps(runs: dict, method: str, metric: str = "hit@1", column: str = "multi-hop") -> list[float]:
@@ -128,7 +133,7 @@ def at_seed(runs: dict, method: str, seed: int) -> list[dict]:
     return [r for r in runs.get(method, []) if Path(r["folder"]).name in names]
 
 
-def switched_off(runs: dict, tied: dict, rerec: str, grpo: str) -> dict[str, dict]:
+def switched_off(runs: dict, hit_pairs: dict, tied: dict, rerec: str, grpo: str) -> dict[str, dict]:
     """The single-seed arms beside the headline comparison, each paired on multi-hop queries (Hit@1, and false
     steps per answer) with what it differs from by one switch, with its accuracy-tied share in training: the
     headline design minus each of its ablations (a positive Hit@1 gap: the component helped), and the paper's
@@ -136,7 +141,8 @@ def switched_off(runs: dict, tied: dict, rerec: str, grpo: str) -> dict[str, dic
     with its run of the same seed (`same_seed`, SINGLE_SEED). Why both: at one seed the two runs draw their first
     rollouts alike and drift apart only as their updates differ (rerec-v2-no-qas wrote the same answer as
     rerec-v2-seed0 to 557 of 560 test queries), so the same-seed pair isolates the switch far more tightly than
-    a pair across seeds, which is as wide as the gaps between two seeds of one method (`seed_gaps`)."""
+    a pair across seeds, which is as wide as the gaps between two seeds of one method (`seed_gaps`). The Hit@1
+    pair across seeds is the report's own (`hit_pairs`, from `study_pairs`), not computed again."""
     against = {name: (rerec, name) for name in ablations(rerec)} | {name: (name, grpo) for name in REFERENCES}
     out = {}
     for name, (first, second) in against.items():
@@ -145,7 +151,8 @@ def switched_off(runs: dict, tied: dict, rerec: str, grpo: str) -> dict[str, dic
         same = {m: at_seed(runs, m, SINGLE_SEED) for m in (first, second)}
         out[name] = {
             "minus": f"{first} - {second}",
-            **{metric: gap(runs, metric, first, second) for metric in ("hit@1", "false_steps")},
+            "hit@1": entry(hit_pairs.get(f"{first} - {second}", {}).get("multi-hop")),
+            "false_steps": gap(runs, "false_steps", first, second),
             "same_seed": {metric: gap(same, metric, first, second) for metric in ("hit@1", "false_steps")}
             if all(same.values())
             else None,
@@ -227,7 +234,7 @@ def summarise(report: dict, runs: dict, curves: dict, retention: dict, rerec: st
         # is equally right or wrong: this ratio says whether the scheduler found groups that disagree on accuracy
         "accuracy_tied_ratio": ratio(tied.get(rerec), tied.get(grpo)),
         # the ablations (one seed each) and the references, beside the headline design's own seed-to-seed gaps
-        "switched_off": switched_off(runs, tied, rerec, grpo),
+        "switched_off": switched_off(runs, hit_pairs, tied, rerec, grpo),
         "seed_gaps_multihop": {m: seed_gaps(runs, m) for m in (rerec, grpo)},
         "rollouts_to_grpo_final_ratio": reach[rerec],
         # the same share for GRPO's own curve: near 1 if it climbs to the end, small if it is flat within noise
