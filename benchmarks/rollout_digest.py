@@ -29,10 +29,9 @@ from common import write_pair
 
 from rerec.data.dataset import RecDataset
 from rerec.data.queries.schema import read_queries
-from rerec.eval.harness import step_claims, step_tally
 from rerec.models import read_settings
 from rerec.task.rows import row_titles, training_rows
-from rerec.task.verifier import StepVerifier
+from rerec.task.verifier import StepVerifier, step_claims, step_tally
 from rerec.training.metrics_log import ROLLOUTS_FILE
 
 ACCURACY = "ndcg_reward"

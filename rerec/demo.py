@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rerec.task.parsing import boxed_answer, segments
-from rerec.task.verifier import Claim, StepVerifier, verdict_of
+from rerec.task.verifier import Claim, StepVerifier, step_claims, verdict_of
 
 logger = logging.getLogger(__name__)
 
@@ -133,7 +133,7 @@ def examples(folder: Path, per_type: int = 1) -> str:
     and the candidate the graph check puts first where it changes the answer's lead (the rule of the report's
     ReRec+graph row: `rerec eval --graph_check`)."""
     from rerec.data.grounding import TitleIndex
-    from rerec.eval.harness import PREDICTIONS, evaluated_split, read_predictions, step_claims
+    from rerec.eval.harness import PREDICTIONS, evaluated_split, read_predictions
     from rerec.task.answer import AnswerReader
     from rerec.task.graph_check import checked_lead
     from rerec.task.rows import row_titles

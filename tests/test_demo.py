@@ -10,11 +10,10 @@ from dataclasses import asdict
 from test_verifier import CATALOG, GRAPH
 
 from rerec.demo import Stages, annotated, examples
-from rerec.eval.harness import step_claims
 from rerec.task.graph_check import confirmed
 from rerec.task.prompts import PromptConfig
 from rerec.task.rows import TrainDataArguments, load_split
-from rerec.task.verifier import StepVerifier, mentioned_entities, state
+from rerec.task.verifier import StepVerifier, mentioned_entities, state, step_claims
 
 
 def test_answers_are_shown_with_marked_steps():

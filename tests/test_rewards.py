@@ -1,6 +1,7 @@
 """Rewards on hand-written completions over a 4-item graph, plus property tests on arbitrary strings."""
 
 import math
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -15,7 +16,8 @@ from rerec.data.lightgcn import Embeddings
 from rerec.rewards.accuracy import NDCGReward, StepsFormatReward, format_reward
 from rerec.rewards.pas import PASReward
 from rerec.rewards.qas import QASReward
-from rerec.rewards.shaping import RewardConfig, weighted_rewards
+from rerec.rewards.shaping import RewardConfig, build_rewards, weighted_rewards
+from rerec.rewards.steps import StepTruthReward
 from rerec.task.answer import AnswerReader
 from rerec.task.metrics import rank_weights
 
@@ -49,7 +51,7 @@ def reader(mode="candidates"):
 
 def call(reward, completions, **columns):
     n = len(completions)
-    defaults = {"ground_truth": [TRUTH] * n, "candidates": [CANDS] * n, "conditions": [CONDS] * n}
+    defaults = {"ground_truth": [TRUTH] * n, "candidates": [CANDS] * n, "conditions": [CONDS] * n, "hinted": [[]] * n}
     return reward(completions, **{**defaults, **columns})
 
 
@@ -120,6 +122,28 @@ def test_pas_by_hand():
     assert call(pas, ["\\boxed{Heat}"], ground_truth=[two]) == [pytest.approx((0.8 + 1) / 2)]  # max over truth
 
 
+def test_step_truth_is_one_minus_the_false_step_share():
+    steps = StepTruthReward(GRAPH, CATALOG)
+    half = "Step 1: Jaws (1975) is a Thriller title.\nStep 2: Heat (1995) is a Comedy title.\n\\boxed{Jaws (1975)}"
+    true = "Step 1: Jaws is a Thriller.\nStep 2: I like it.\n\\boxed{Jaws}"
+    vague = "Step 1: I like films like this.\n\\boxed{Jaws}"
+    assert call(steps, [half, true, vague, "no steps at all"]) == [0.5, 1.0, 0.0, 0.0]
+    # steps about a hinted item are checked too; an item the prompt never named makes no claim
+    heat = "Step 1: Heat (1995) is a Crime film.\n\\boxed{Jaws}"
+    first_three, hint = CANDS[:3], [CANDS[3]]
+    assert call(steps, [heat, heat], candidates=[first_three] * 2, hinted=[hint, []]) == [1.0, 0.0]
+
+
+def test_step_truth_is_off_by_default_and_weighted_when_on(tmp_path):
+    ds = SimpleNamespace(graph=GRAPH, catalog=CATALOG)  # what build_rewards reads of a RecDataset
+    off = build_rewards(tmp_path, RewardConfig(pas=False), ds, reader())
+    on = build_rewards(tmp_path, RewardConfig(pas=False, step_truth_weight=0.2), ds, reader())
+    assert [f.__name__ for f in on[0]] == [*(f.__name__ for f in off[0]), "step_truth_reward"]
+    assert on[1] == [*off[1], 0.2]
+    with pytest.raises(ValueError, match="step_truth_weight"):
+        RewardConfig(step_truth_weight=-1)
+
+
 def test_weighted_rewards_and_defaults():
     cfg = RewardConfig()
     assert (cfg.ndcg_k, cfg.format_weight, cfg.qas_weight, cfg.pas_weight) == (1, 0.1, 0.01, 0.01)
@@ -135,7 +159,8 @@ def test_weighted_rewards_and_defaults():
 def test_reward_functions_are_picklable_and_named():
     import pickle
 
-    for reward in (NDCGReward(reader()), QASReward(reader(), GRAPH), PASReward(reader(), EMB)):
+    for reward in (NDCGReward(reader()), QASReward(reader(), GRAPH), PASReward(reader(), EMB),
+                   StepTruthReward(GRAPH, CATALOG)):  # fmt: skip
         clone = pickle.loads(pickle.dumps(reward))
         assert clone.__name__ == reward.__name__
         assert call(clone, ["\\boxed{Jaws}"]) == call(reward, ["\\boxed{Jaws}"])
@@ -148,7 +173,13 @@ ANY_TEXT = st.one_of(
         "".join
     ),
 )
-RANGES = {"ndcg_reward": (-0.5, 1.0), "qas_reward": (0.0, 1.0), "pas_reward": (0.0, 1.0), "format_reward": (-0.5, 0.5)}
+RANGES = {
+    "step_truth_reward": (0.0, 1.0),
+    "ndcg_reward": (-0.5, 1.0),
+    "qas_reward": (0.0, 1.0),
+    "pas_reward": (0.0, 1.0),
+    "format_reward": (-0.5, 0.5),
+}
 
 
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow], deadline=None)
@@ -160,6 +191,7 @@ def test_any_string_gives_a_finite_reward_in_range(text):
         NDCGReward(reader(), 3),
         QASReward(reader(), GRAPH, None),
         PASReward(reader(), EMB, None),
+        StepTruthReward(GRAPH, CATALOG),
     ]
     for reward in rewards:
         (value,) = call(reward, [text])
@@ -169,6 +201,8 @@ def test_any_string_gives_a_finite_reward_in_range(text):
 
 def test_100kb_of_junk():
     junk = ("\\boxed{" + "Jaws;" * 5000 + "é{}" * 10000)[:100_000]
-    for reward in (format_reward, NDCGReward(reader()), QASReward(reader(), GRAPH), PASReward(reader(), EMB)):
+    rewards = (format_reward, NDCGReward(reader()), QASReward(reader(), GRAPH), PASReward(reader(), EMB),
+               StepTruthReward(GRAPH, CATALOG))  # fmt: skip
+    for reward in rewards:
         (value,) = call(reward, [junk])
         assert math.isfinite(value)

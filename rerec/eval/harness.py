@@ -31,11 +31,10 @@ from rerec.eval.generation import generate_batches, generate_batches_vllm
 from rerec.rewards.shaping import RewardConfig, build_rewards, weighted_rewards
 from rerec.task.answer import Answer, AnswerReader
 from rerec.task.graph_check import checked_lead, led_by
-from rerec.task.parsing import segments
 from rerec.task.prompts import PromptConfig
 from rerec.task.rows import TrainDataArguments, load_split, row_titles
 from rerec.task.score import score_answer
-from rerec.task.verifier import Claim, StepVerifier
+from rerec.task.verifier import StepVerifier, step_claims, step_tally
 
 logger = logging.getLogger(__name__)
 
@@ -130,18 +129,6 @@ def score_row(
         **step_tally(per_step),
         **({"graph_led": float(led is not None)} if graph_check else {}),
     }
-
-
-def step_claims(verifier: StepVerifier, text: str) -> list[list[Claim]]:
-    """The claims the verifier reads in each reasoning step of `text`, step by step."""
-    return [verifier.claims(s.text) for s in segments(text)]
-
-
-def step_tally(per_step: list[list[Claim]]) -> dict[str, int]:
-    """`checked_steps` (steps in which the verifier reads a claim) and `false_steps` (steps with a claim the graph
-    refutes): the false-step share is their ratio, each summed over answers."""
-    return {"checked_steps": sum(bool(step) for step in per_step),
-            "false_steps": sum(any(c.verdict == "false" for c in step) for step in per_step)}  # fmt: skip
 
 
 def held_out_rewards(

@@ -1,4 +1,5 @@
-"""Dual-graph reward shaping: `r = w_fmt·F + NDCG@K + w_qas·QAS + w_pas·PAS` (method.md §3).
+"""Dual-graph reward shaping: `r = w_fmt·F + NDCG@K + w_qas·QAS + w_pas·PAS` (method.md §3), plus, as a switch
+of rerec's (off by default), `w_steps·` the step-truth score (`rewards.steps`).
 
 The components stay separate TRL reward functions, combined by `GRPOConfig.reward_weights`, so each one is
 logged under its own name (`rewards/qas_reward/mean`, ...). Defaults are the paper code's.
@@ -19,6 +20,7 @@ from rerec.data.lightgcn import EMBEDDINGS_FILE, Embeddings
 from rerec.rewards.accuracy import NDCGReward, StepsFormatReward, format_reward
 from rerec.rewards.pas import PASReward
 from rerec.rewards.qas import QASReward
+from rerec.rewards.steps import StepTruthReward
 from rerec.task.answer import AnswerReader
 
 
@@ -41,6 +43,10 @@ class RewardConfig:
     qas_weight: float = field(default=0.01, metadata={"help": "w_qas."})
     pas: bool = field(default=True, metadata={"help": "Add the Preference Alignment Score (LightGCN)."})
     pas_weight: float = field(default=0.01, metadata={"help": "w_pas."})
+    step_truth_weight: float = field(
+        default=0.0,
+        metadata={"help": "Weight of a term 1 - the answer's false-step share on the graph (rewards.steps); 0: off."},
+    )
     ungrounded_as_no_answer: bool = field(
         default=True,
         metadata={
@@ -63,6 +69,8 @@ class RewardConfig:
             raise ValueError("ndcg_k must be >= 1")
         if self.format_min_steps < 0:
             raise ValueError("format_min_steps must be >= 0")
+        if self.step_truth_weight < 0:
+            raise ValueError("step_truth_weight must be >= 0")
         if not 0 < self.grounding_threshold <= 1:
             raise ValueError("grounding_threshold must be in (0, 1]")
 
@@ -87,6 +95,9 @@ def build_rewards(
             raise FileNotFoundError(f"{path} is missing: run `rerec prepare` with LightGCN on, or pass --pas false")
         funcs.append(PASReward(reader, Embeddings.load(path), cfg.ndcg_k))
         weights.append(cfg.pas_weight)
+    if cfg.step_truth_weight:
+        funcs.append(StepTruthReward(ds.graph, ds.catalog))
+        weights.append(cfg.step_truth_weight)
     for dotted in cfg.extra_rewards:
         funcs.append(import_reward(dotted))
         weights.append(1.0)

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from rerec.data.catalog import Catalog
 from rerec.data.grounding import normalize, split_year
 from rerec.data.knowledge_graph import KnowledgeGraph, entity_kind
+from rerec.task.parsing import segments
 
 # Words that tie a relation to a claim. Genre and decade claims need none: their entity names say it.
 RELATION_WORDS: dict[str, tuple[str, ...]] = {
@@ -237,3 +238,15 @@ class StepVerifier:
                     out.append(Claim(first, relation, None, verdict, second))
                     break
         return out
+
+
+def step_claims(verifier: StepVerifier, text: str) -> list[list[Claim]]:
+    """The claims the verifier reads in each reasoning step of `text`, step by step."""
+    return [verifier.claims(s.text) for s in segments(text)]
+
+
+def step_tally(per_step: list[list[Claim]]) -> dict[str, int]:
+    """`checked_steps` (steps in which the verifier reads a claim) and `false_steps` (steps with a claim the graph
+    refutes): the false-step share is their ratio, each summed over answers."""
+    return {"checked_steps": sum(bool(step) for step in per_step),
+            "false_steps": sum(any(c.verdict == "false" for c in step) for step in per_step)}  # fmt: skip
