@@ -36,6 +36,9 @@ and of the headline design; its report is `--secondary_report`.
   warm start's validation slice only, paired with the control there (`pilots.jsonl` in `--keep`). A pilot adopted
   by the rule fixed before it ran becomes the headline design: the queue plans again, and ReRec's seeds and
   ablations train as that design (`<design>-seed<N>`, `<design>-no-<part>`), the pilot itself joining as its seed 1.
+- **The confirmed-step pilot last.** rerec-v2 plus the step-truth reward (`STEP_PILOT`) trains after the
+  references, is read on the same validation slice against rerec-v2's seed 1, and its verdict is written to
+  `step_pilot.json` in `--keep`. Its further seeds are not planned: the note decides them by that verdict.
 """
 
 from __future__ import annotations
@@ -59,6 +62,8 @@ from rerec.machine import cpu_flags, machine
 from rerec.presets import resolve_presets
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from rerec.eval.stats import PairedDifference
 
 GRPO = ["--qas", "false", "--pas", "false", "--raae", "false", "--curriculum", "false"]
@@ -99,6 +104,12 @@ PILOT_SEED = 1
 PILOT_CONTROL = f"grpo-seed{PILOT_SEED}"
 PILOTS = {f"{design}-seed{PILOT_SEED}": design for design in DESIGNS if design != "rerec"}  # arm -> its design
 PILOTS_FILE = "pilots.jsonl"  # in --keep: each pilot against PILOT_CONTROL on validation (compare_pilot)
+# The confirmed-step pilot (docs/study.md, 2026-12-06, morning): rerec-v2 plus the step-truth reward, at the pilot's
+# seed, after the references; read on the warm start's validation slice against rerec-v2's own run of that seed, by
+# the rule fixed before it ran (`compare_step_pilot`).
+STEP_PILOT, STEP_CONTROL = f"rerec-v2-steps-seed{PILOT_SEED}", f"rerec-v2-seed{PILOT_SEED}"
+STEP_FLAGS = [*DESIGNS["rerec-v2"], "--step_truth_weight", "0.2", "--seed", str(PILOT_SEED)]
+STEP_PILOT_FILE = "step_pilot.json"  # in --keep: its verdict
 # The longer pair (docs/study.md, 2026-12-05, later): GRPO and the headline design on twice the queries and steps
 # (the same 1.5 passes), at the pilot's seed, read on the whole validation split after the seeds and before the
 # ablations. The question: do the design's gains on the queries it trained on (rollout_digest) reach held-out
@@ -143,7 +154,7 @@ class Step:
 def arms(seeds: int, design: str = "rerec") -> dict[str, list[str]]:
     """Arm name -> `rerec train` flags beyond the preset, in run order: the paired seeds of the headline
     comparison (GRPO, and ReRec as `design`) first, the redesign pilots right after their control, the longer
-    pair, then the single-seed ablations of `design` and the references."""
+    pair, then the single-seed ablations of `design`, the references and the confirmed-step pilot."""
     flags = DESIGNS[design]
     out: dict[str, list[str]] = {}
     for seed in range(seeds):
@@ -154,7 +165,7 @@ def arms(seeds: int, design: str = "rerec") -> dict[str, list[str]]:
     seed = ["--seed", str(PILOT_SEED)]
     out |= {name: [*base, *seed, *LONGER] for name, base in zip(longer_pair(design), (GRPO, flags), strict=True)}
     out |= {name: [*flags, f"--{part}", "false"] for name, part in zip(ablations(design), ABLATED, strict=True)}
-    return out | REFERENCES
+    return out | REFERENCES | {STEP_PILOT: STEP_FLAGS}
 
 
 def longer_pair(design: str) -> tuple[str, str]:
@@ -349,6 +360,54 @@ def compare_pilot(arm: str, args: argparse.Namespace) -> dict | None:
     return record
 
 
+def compare_step_pilot(args: argparse.Namespace) -> dict | None:
+    """STEP_PILOT against STEP_CONTROL on the validation slice, by the rule fixed before it ran (docs/study.md,
+    2026-12-06, morning): `adopt` when (a) its false-step share (false over checked steps, all queries) is lower,
+    with a 95% paired bootstrap interval over queries that excludes 0, (b) its Hit@1 is not lower (the paired
+    interval's upper end not below 0), and (c) it writes at least 0.9x the control's checked steps per answer. Written
+    to `--keep / STEP_PILOT_FILE`; None (and a message) while the control's validation evaluation is missing."""
+    import numpy as np
+
+    from rerec.eval.harness import read_scores
+
+    val = {"pilot": located(f"val/{STEP_PILOT}", args), "control": located(f"val/{STEP_CONTROL}", args)}
+    if not (val["control"] / "metrics.json").is_file():
+        print(f"no {val['control']} to pair {STEP_PILOT} with: run {STEP_CONTROL} first", file=sys.stderr)
+        return None
+    record = {"pilot": STEP_PILOT, "control": STEP_CONTROL} | paired_record(val["pilot"], val["control"],
+                                                                          ("pilot", "control"))  # fmt: skip
+    scores = {side: read_scores(folder) for side, folder in val.items()}
+    ids = sorted(scores["pilot"].keys() & scores["control"].keys())
+    tallies = {side: np.array([[s[i]["false_steps"], s[i]["checked_steps"]] for i in ids], dtype=float)
+               for side, s in scores.items()}  # fmt: skip
+    shares = {side: t[:, 0].sum() / max(t[:, 1].sum(), 1) for side, t in tallies.items()}
+    share = {side: float(v) for side, v in shares.items()} | share_difference(tallies["pilot"], tallies["control"])
+    checked = {side: float(t[:, 1].mean()) for side, t in tallies.items()}
+    record |= {"false_step_share": share, "checked_steps_per_answer": checked}
+    record["adopt"] = share["high"] < 0 and record["high"] >= 0 and checked["pilot"] >= 0.9 * checked["control"]
+    (Path(args.keep) / STEP_PILOT_FILE).write_text(json.dumps(record, indent=2) + "\n")
+    print(f"the confirmed-step pilot against {STEP_CONTROL} on validation: {record}", flush=True)
+    return record
+
+
+def share_difference(first: np.ndarray, second: np.ndarray, seed: int = 0) -> dict:
+    """`Σ false / Σ checked` of `first` minus that of `second`, two answer sets over the same queries (rows `[false,
+    checked]`, one per query), with a 95% percentile bootstrap interval that resamples the queries, the same ones
+    for both sides."""
+    import numpy as np
+
+    from rerec.eval.stats import ALPHA, ROUNDS
+
+    def share(tally: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        return (weights @ tally[:, 0]) / np.maximum(weights @ tally[:, 1], 1)
+
+    n = len(first)
+    weights = np.random.default_rng(seed).multinomial(n, np.full(n, 1 / n), size=ROUNDS)
+    low, high = np.percentile(share(first, weights) - share(second, weights), [100 * ALPHA / 2, 100 * (1 - ALPHA / 2)])
+    diff = share(first, np.ones(n)) - share(second, np.ones(n))
+    return {"diff": float(diff), "low": float(low), "high": float(high)}
+
+
 def steps(arm: str, flags: list[str], args: argparse.Namespace) -> list[Step]:
     """Training, then the test evaluation (a pilot: the validation one instead, until it is adopted; the longer
     pair: the whole validation split instead) and, for seed 0 of GRPO and of the headline design (`args.design`),
@@ -362,6 +421,10 @@ def steps(arm: str, flags: list[str], args: argparse.Namespace) -> list[Step]:
     out = [Step(train, run, "final/config.json", f"runs/{arm}", shallow=True, per_machine=True)]
     if arm in longer_pair(args.design):  # read on the whole validation split only (`longer_check`)
         return [*out, evaluation(run / "final", f"val/{arm}", args, ["--split", "val"], training_log=log)]
+    if arm == STEP_PILOT:  # validation only, until its verdict says otherwise
+        out.append(validated := evaluation(run / "final", f"val/{arm}", args, WARM_START_VAL, training_log=log))
+        validated.then = lambda: compare_step_pilot(args)
+        return out
     if arm in PILOTS or arm == PILOT_CONTROL:
         out.append(validated := evaluation(run / "final", f"val/{arm}", args, WARM_START_VAL, training_log=log))
         if arm in PILOTS:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -365,6 +366,45 @@ def test_a_pilot_is_read_on_validation_against_its_control(tmp_path):
     refilled = {"reward": 0.5, "groups/accuracy_tied": 0.3, "dynamic_sampling/tied_share": 0.05}
     (train.folder / "metrics.jsonl").write_text(json.dumps(refilled) + "\n")
     assert validated.then()["adopt"]
+
+
+def test_the_confirmed_step_pilot_is_read_on_validation_against_v2_of_its_seed(tmp_path):
+    import study_queue
+
+    args = queue_args(tmp_path, design="rerec-v2")
+    arms = study_queue.arms(3, "rerec-v2")
+    assert list(arms)[-1] == study_queue.STEP_PILOT  # after the references
+    train, validated = study_queue.steps(study_queue.STEP_PILOT, arms[study_queue.STEP_PILOT], args)
+    assert train.command[train.command.index("--step_truth_weight") + 1] == "0.2"
+    assert "--dynamic_sampling" in train.command and validated.kept_as == f"val/{study_queue.STEP_PILOT}"
+    keep = Path(args.keep)
+    keep.mkdir()
+    assert validated.then() is None and not (keep / study_queue.STEP_PILOT_FILE).exists()  # no control yet
+    control = keep / "val" / study_queue.STEP_CONTROL
+
+    def evaluated(folder: Path, hits: list[int], tallies: list[tuple[int, int]]) -> None:
+        """40 implicit queries: Hit@1 and (false, checked) steps, ten queries for each tally given."""
+        if folder.exists():
+            shutil.rmtree(folder)
+        scored_eval(folder, {"implicit": hits})
+        rows = [json.loads(line) for line in (folder / "scores.jsonl").read_text().splitlines()]
+        for row, (false, checked) in zip(rows, [t for t in tallies for _ in range(10)], strict=True):
+            row |= {"false_steps": false, "checked_steps": checked}
+        (folder / "scores.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+
+    evaluated(control, [1] * 20 + [0] * 20, [(1, 4), (1, 4), (2, 4), (0, 4)])  # share 0.25, 4 steps an answer
+    evaluated(validated.folder, [1] * 20 + [0] * 20, [(0, 4), (0, 4), (1, 4), (0, 4)])  # 1/16
+    record = validated.then()
+    share = record["false_step_share"]
+    assert (share["pilot"], share["control"], share["diff"]) == (1 / 16, 0.25, 1 / 16 - 0.25)
+    assert share["low"] < share["diff"] < share["high"] < 0 and record["checked_steps_per_answer"]["pilot"] == 4
+    assert record["adopt"] and json.loads((keep / study_queue.STEP_PILOT_FILE).read_text()) == record
+    evaluated(validated.folder, [1] * 20 + [0] * 20, [(0, 3), (0, 3), (1, 4), (0, 3)])  # 3.25 steps: < 0.9 x 4
+    assert not validated.then()["adopt"]
+    evaluated(validated.folder, [1] * 10 + [0] * 30, [(0, 4), (0, 4), (1, 4), (0, 4)])  # Hit@1 0.25 lower
+    assert not validated.then()["adopt"]
+    evaluated(validated.folder, [1] * 20 + [0] * 20, [(1, 4), (1, 4), (2, 4), (0, 4)])  # the control's share
+    assert not validated.then()["adopt"]
 
 
 def test_a_rebuilt_warm_start_is_compared_with_the_first_build(tmp_path):
