@@ -380,8 +380,8 @@ def compare_step_pilot(args: argparse.Namespace) -> dict | None:
     ids = sorted(scores["pilot"].keys() & scores["control"].keys())
     tallies = {side: np.array([[s[i]["false_steps"], s[i]["checked_steps"]] for i in ids], dtype=float)
                for side, s in scores.items()}  # fmt: skip
-    shares = {side: t[:, 0].sum() / max(t[:, 1].sum(), 1) for side, t in tallies.items()}
-    share = {side: float(v) for side, v in shares.items()} | share_difference(tallies["pilot"], tallies["control"])
+    share = {side: float(t[:, 0].sum() / max(t[:, 1].sum(), 1)) for side, t in tallies.items()}
+    share |= share_difference(tallies["pilot"], tallies["control"])
     checked = {side: float(t[:, 1].mean()) for side, t in tallies.items()}
     record |= {"false_step_share": share, "checked_steps_per_answer": checked}
     record["adopt"] = share["high"] < 0 and record["high"] >= 0 and checked["pilot"] >= 0.9 * checked["control"]
