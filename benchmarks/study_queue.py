@@ -326,6 +326,17 @@ def compare_rebuild(first: Path, rebuilt: Path, keep: Path) -> dict:
     return record
 
 
+def validation_pair(sides: dict[str, str], args: argparse.Namespace) -> dict[str, Path] | None:
+    """The validation folders of a pilot and its control (`sides`: "pilot" and "control" -> arm names); None, and
+    a message, while the control's evaluation is missing."""
+    val = {side: located(f"val/{name}", args) for side, name in sides.items()}
+    if not (val["control"] / "metrics.json").is_file():
+        print(f"no {val['control']} to pair the pilot {sides['pilot']} with: run {sides['control']} first",
+              file=sys.stderr)  # fmt: skip
+        return None
+    return val
+
+
 def compare_pilot(arm: str, args: argparse.Namespace) -> dict | None:
     """A redesign pilot against PILOT_CONTROL on the validation slice, with the adoption rule fixed before it ran
     (docs/study.md, 2026-12-05): `adopt` when its Hit@1 is ahead (a finding), or level while it halves one of the
@@ -335,9 +346,7 @@ def compare_pilot(arm: str, args: argparse.Namespace) -> dict | None:
     import study
 
     sides = {"pilot": arm, "control": PILOT_CONTROL}
-    val = {side: located(f"val/{name}", args) for side, name in sides.items()}
-    if not (val["control"] / "metrics.json").is_file():
-        print(f"no {val['control']} to pair the pilot {arm} with: run {PILOT_CONTROL} first", file=sys.stderr)
+    if (val := validation_pair(sides, args)) is None:
         return None
     record = sides | paired_record(val["pilot"], val["control"], ("pilot", "control"))
     false_steps, tied, tokens = {}, {}, {}
@@ -370,12 +379,10 @@ def compare_step_pilot(args: argparse.Namespace) -> dict | None:
 
     from rerec.eval.harness import read_scores
 
-    val = {"pilot": located(f"val/{STEP_PILOT}", args), "control": located(f"val/{STEP_CONTROL}", args)}
-    if not (val["control"] / "metrics.json").is_file():
-        print(f"no {val['control']} to pair {STEP_PILOT} with: run {STEP_CONTROL} first", file=sys.stderr)
+    sides = {"pilot": STEP_PILOT, "control": STEP_CONTROL}
+    if (val := validation_pair(sides, args)) is None:
         return None
-    record = {"pilot": STEP_PILOT, "control": STEP_CONTROL} | paired_record(val["pilot"], val["control"],
-                                                                          ("pilot", "control"))  # fmt: skip
+    record = sides | paired_record(val["pilot"], val["control"], ("pilot", "control"))
     scores = {side: read_scores(folder) for side, folder in val.items()}
     ids = sorted(scores["pilot"].keys() & scores["control"].keys())
     tallies = {side: np.array([[s[i]["false_steps"], s[i]["checked_steps"]] for i in ids], dtype=float)
