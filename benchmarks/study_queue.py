@@ -36,8 +36,9 @@ and of the headline design; its report is `--secondary_report`.
   warm start's validation slice only, paired with the control there (`pilots.jsonl` in `--keep`). A pilot adopted
   by the rule fixed before it ran becomes the headline design: the queue plans again, and ReRec's seeds and
   ablations train as that design (`<design>-seed<N>`, `<design>-no-<part>`), the pilot itself joining as its seed 1.
-- **The confirmed-step pilot last.** rerec-v2 plus the step-truth reward (`STEP_PILOT`) trains after the
-  references, is read on the same validation slice against rerec-v2's seed 1, and its verdict is written to
+- **The confirmed-step pilot before the references.** rerec-v2 plus the step-truth reward (`STEP_PILOT`) trains
+  after the ablations and before `rerec-paper` and `grpo-ds`, since its verdict may add seeds and theirs adds
+  nothing to run; it is read on the same validation slice against rerec-v2's seed 1, and its verdict is written to
   `step_pilot.json` in `--keep`. Its further seeds are not planned: the note decides them by that verdict.
 """
 
@@ -105,8 +106,8 @@ PILOT_CONTROL = f"grpo-seed{PILOT_SEED}"
 PILOTS = {f"{design}-seed{PILOT_SEED}": design for design in DESIGNS if design != "rerec"}  # arm -> its design
 PILOTS_FILE = "pilots.jsonl"  # in --keep: each pilot against PILOT_CONTROL on validation (compare_pilot)
 # The confirmed-step pilot (docs/study.md, 2026-12-06, morning): rerec-v2 plus the step-truth reward, at the pilot's
-# seed, after the references; read on the warm start's validation slice against rerec-v2's own run of that seed, by
-# the rule fixed before it ran (`compare_step_pilot`).
+# seed, after the ablations and before the references; read on the warm start's validation slice against
+# rerec-v2's own run of that seed, by the rule fixed before it ran (`compare_step_pilot`).
 STEP_PILOT, STEP_CONTROL = f"rerec-v2-steps-seed{PILOT_SEED}", f"rerec-v2-seed{PILOT_SEED}"
 STEP_FLAGS = [*DESIGNS["rerec-v2"], "--step_truth_weight", "0.2", "--seed", str(PILOT_SEED)]
 STEP_PILOT_FILE = "step_pilot.json"  # in --keep: its verdict
@@ -154,7 +155,7 @@ class Step:
 def arms(seeds: int, design: str = "rerec") -> dict[str, list[str]]:
     """Arm name -> `rerec train` flags beyond the preset, in run order: the paired seeds of the headline
     comparison (GRPO, and ReRec as `design`) first, the redesign pilots right after their control, the longer
-    pair, then the single-seed ablations of `design`, the references and the confirmed-step pilot."""
+    pair, then the single-seed ablations of `design`, the confirmed-step pilot and the references."""
     flags = DESIGNS[design]
     out: dict[str, list[str]] = {}
     for seed in range(seeds):
@@ -165,7 +166,7 @@ def arms(seeds: int, design: str = "rerec") -> dict[str, list[str]]:
     seed = ["--seed", str(PILOT_SEED)]
     out |= {name: [*base, *seed, *LONGER] for name, base in zip(longer_pair(design), (GRPO, flags), strict=True)}
     out |= {name: [*flags, f"--{part}", "false"] for name, part in zip(ablations(design), ABLATED, strict=True)}
-    return out | REFERENCES | {STEP_PILOT: STEP_FLAGS}
+    return out | {STEP_PILOT: STEP_FLAGS} | REFERENCES
 
 
 def longer_pair(design: str) -> tuple[str, str]:
