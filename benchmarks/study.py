@@ -134,8 +134,9 @@ def at_seed(runs: dict, method: str, seed: int) -> list[dict]:
 
 
 def switched_off(runs: dict, hit_pairs: dict, tied: dict, rerec: str, grpo: str) -> dict[str, dict]:
-    """The single-seed arms beside the headline comparison, each paired on multi-hop queries (Hit@1, and false
-    steps per answer) with what it differs from by one switch, with its accuracy-tied share in training: the
+    """The single-seed arms beside the headline comparison, each paired on multi-hop queries (Hit@1, false and
+    checked steps per answer: fewer false steps from shorter answers is a length effect) with what it differs from
+    by one switch, with its accuracy-tied share in training: the
     headline design minus each of its ablations (a positive Hit@1 gap: the component helped), and the paper's
     rules and GRPO with dynamic sampling each minus GRPO. Each is paired with every seed of the other method, and
     with its run of the same seed (`same_seed`, SINGLE_SEED). Why both: at one seed the two runs draw their first
@@ -153,6 +154,7 @@ def switched_off(runs: dict, hit_pairs: dict, tied: dict, rerec: str, grpo: str)
             "minus": f"{first} - {second}",
             "hit@1": entry(hit_pairs.get(f"{first} - {second}", {}).get("multi-hop")),
             "false_steps": gap(runs, "false_steps", first, second),
+            "checked_steps": gap(runs, "checked_steps", first, second),
             "same_seed": {metric: gap(same, metric, first, second) for metric in ("hit@1", "false_steps")}
             if all(same.values())
             else None,
@@ -300,14 +302,15 @@ def switched_off_lines(summary: dict) -> list[str]:
     lines = [
         "## One switch at a time (one seed each; multi-hop test queries, paired)",
         "",
-        f"| arm | difference | Hit@1 | false steps per answer | the same at seed {SINGLE_SEED}: Hit@1 | false steps "
-        "| accuracy-tied share in training |",
-        "|---" * 7 + "|",
+        f"| arm | difference | Hit@1 | false steps per answer | checked steps per answer | the same at seed "
+        f"{SINGLE_SEED}: Hit@1 | false steps | accuracy-tied share in training |",
+        "|---" * 8 + "|",
     ]
     for name, arm in arms.items():
         tied = "–" if arm["accuracy_tied_share"] is None else f"{arm['accuracy_tied_share']:.3f}"
         same = arm["same_seed"] or {}
-        cells = [cell(d) for d in (arm["hit@1"], arm["false_steps"], same.get("hit@1"), same.get("false_steps"))]
+        row = (arm["hit@1"], arm["false_steps"], arm["checked_steps"], same.get("hit@1"), same.get("false_steps"))
+        cells = [cell(d) for d in row]
         lines.append(f"| {name} | {arm['minus']} | {' | '.join(cells)} | {tied} |")
     noise = ", ".join(
         f"{m}: {' '.join(f'{g:+.3f}' for g in gaps)}" for m, gaps in summary["seed_gaps_multihop"].items() if gaps

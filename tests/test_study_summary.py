@@ -86,7 +86,7 @@ def test_single_seed_arms_are_paired_with_what_they_switch_off_beside_the_seed_g
     raae = off["rerec-no-raae"]
     assert raae["minus"] == "rerec - rerec-no-raae" and raae["accuracy_tied_share"] == 0.25
     assert raae["hit@1"]["diff"] == pytest.approx(0.975) and raae["hit@1"]["finding"]  # 19.5 of 20 multi-hop
-    assert raae["false_steps"] is None  # these evaluations count no steps
+    assert raae["false_steps"] is None and raae["checked_steps"] is None  # these evaluations count no steps
     assert raae["same_seed"]["hit@1"]["diff"] == 1.0 and raae["same_seed"]["hit@1"]["seeds_ci_low"] is None  # seed 0
     runs = {"rerec": [{"folder": tmp_path / "rerec-seed1"}], "rerec-no-pas": [{"folder": tmp_path / "rerec-no-pas"}]}
     assert study.at_seed(runs, "rerec", 0) == [] and len(study.at_seed(runs, "rerec-no-pas", 0)) == 1  # no seed 0
@@ -95,7 +95,7 @@ def test_single_seed_arms_are_paired_with_what_they_switch_off_beside_the_seed_g
     assert summary["seed_gaps_multihop"] == {"rerec": [0.05], "grpo": []}  # implicit: 1 of 20 multi-hop queries
     text = (tmp_path / "out" / "summary.md").read_text()
     assert "| rerec-no-raae | rerec - rerec-no-raae | +0.975 [" in text and "rerec: +0.050" in text
-    assert "| – | +1.000 [+1.000, +1.000] (finding) | – | 0.250 |" in text
+    assert "| – | – | +1.000 [+1.000, +1.000] (finding) | – | 0.250 |" in text  # no step counts
     report = (tmp_path / "out" / "report.md").read_text()
     assert "### hit@1: rerec − rerec-no-raae, paired" in report and "### hit@1: rerec-paper − grpo, paired" in report
 
@@ -115,13 +115,16 @@ def test_steps_per_answer_pair_the_counts_behind_the_false_step_share(tmp_path):
     counts(tmp_path / "rerec-seed0", [2, 2, 2, 2], [1, 1, 0, 0])
     counts(tmp_path / "grpo-seed0", [4, 4, 4, 4], [1, 1, 1, 1])
     counts(tmp_path / "popularity", [0] * 4, [0] * 4)
-    runs = load_runs([tmp_path / n for n in ("rerec-seed0", "grpo-seed0", "popularity")])
+    counts(tmp_path / "rerec-no-raae", [4, 4, 4, 4], [1, 1, 1, 1])  # an ablation that writes GRPO's length
+    runs = load_runs([tmp_path / n for n in ("rerec-seed0", "grpo-seed0", "popularity", "rerec-no-raae")])
     out = study.per_answer(runs, ["rerec", "grpo"], "rerec", "grpo")
     assert out["checked_steps"]["by_method"] == {"rerec": 2.0, "grpo": 4.0}  # multi-hop: 8 queries each
     steps, false = out["checked_steps"]["rerec_minus_grpo"], out["false_steps"]["rerec_minus_grpo"]
     assert steps["diff"] == -2.0 and steps["n"] == 8 and steps["seeds_ci_low"] is None  # one seed a method
     assert false["diff"] == -0.5 and out["false_steps"]["by_method"] == {"rerec": 0.5, "grpo": 1.0}
     assert study.per_answer(runs, ["rerec"], "rerec", "lightgcn")["false_steps"]["rerec_minus_grpo"] is None
+    raae = study.switched_off(runs, {}, {}, "rerec", "grpo")["rerec-no-raae"]
+    assert raae["checked_steps"]["diff"] == -2.0 and raae["false_steps"]["diff"] == -0.5  # shorter, so fewer false
 
 
 def test_tied_shares_of_a_dynamic_sampling_run_count_the_groups_it_trained(tmp_path):
