@@ -134,16 +134,15 @@ def at_seed(runs: dict, method: str, seed: int) -> list[dict]:
 
 
 def switched_off(runs: dict, hit_pairs: dict, tied: dict, rerec: str, grpo: str) -> dict[str, dict]:
-    """The single-seed arms beside the headline comparison, each paired on multi-hop queries (Hit@1, false and
-    checked steps per answer: fewer false steps from shorter answers is a length effect) with what it differs from
-    by one switch, with its accuracy-tied share in training: the
-    headline design minus each of its ablations (a positive Hit@1 gap: the component helped), and the paper's
-    rules and GRPO with dynamic sampling each minus GRPO. Each is paired with every seed of the other method, and
-    with its run of the same seed (`same_seed`, SINGLE_SEED). Why both: at one seed the two runs draw their first
-    rollouts alike and drift apart only as their updates differ (rerec-v2-no-qas wrote the same answer as
-    rerec-v2-seed0 to 557 of 560 test queries), so the same-seed pair isolates the switch far more tightly than
-    a pair across seeds, which is as wide as the gaps between two seeds of one method (`seed_gaps`). The Hit@1
-    pair across seeds is the report's own (`hit_pairs`, from `study_pairs`), not computed again."""
+    """The single-seed arms beside the headline comparison, each paired on multi-hop queries (Hit@1, false and checked
+    steps per answer: fewer false steps from shorter answers is a length effect) with what it differs from by one
+    switch, with its accuracy-tied share in training: the headline design minus each of its ablations (a positive Hit@1
+    gap: the component helped), and the paper's rules and GRPO with dynamic sampling each minus GRPO. Each is paired
+    with every seed of the other method, and with its run of the same seed (`same_seed`, SINGLE_SEED). Why both: at one
+    seed the two runs draw their first rollouts alike and drift apart only as their updates differ (rerec-v2-no-qas
+    wrote the same answer as rerec-v2-seed0 to 557 of 560 test queries), so the same-seed pair isolates the switch far
+    more tightly than a pair across seeds, which is as wide as the gaps between two seeds of one method (`seed_gaps`).
+    The Hit@1 pair across seeds is the report's own (`hit_pairs`, from `study_pairs`), not computed again."""
     against = {name: (rerec, name) for name in ablations(rerec)} | {name: (name, grpo) for name in REFERENCES}
     out = {}
     for name, (first, second) in against.items():
