@@ -19,12 +19,11 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
 from common import write_pair
+from study_queue import execute, paired_hits, rerec
 
 from rerec.eval.harness import read_scores
 from rerec.eval.stats import paired_difference
@@ -45,22 +44,22 @@ EVAL = [
 ]  # fmt: skip
 
 
-def rerec(*args: str) -> None:
-    command = [sys.executable, "-m", "rerec.cli", *args]
-    print(" ".join(command), flush=True)
-    subprocess.run(command, check=True)
+def invoke(*args: str) -> None:
+    """`rerec <args>`, printed, then run; stops the script when it fails."""
+    if not execute(rerec(*args)):
+        raise SystemExit(f"rerec {args[0]} failed; run the script again to continue")
 
 
 def trained(run: Path, *args: str) -> Path:
     """`run`'s final model, trained (or continued) with `rerec <args>` unless it is there."""
     if not (run / "final" / "config.json").is_file():
-        rerec(*args, "--output_dir", str(run), *(["--resume"] if any(run.glob("checkpoint-*")) else []))
+        invoke(*args, "--output_dir", str(run), *(["--resume"] if any(run.glob("checkpoint-*")) else []))
     return run / "final"
 
 
 def evaluated(model: Path, folder: Path, prepared: str) -> Path:
     if not (folder / "metrics.json").is_file():
-        rerec("eval", "--model_name_or_path", str(model), "--prepared", prepared, *EVAL, "--output_dir", str(folder))
+        invoke("eval", "--model_name_or_path", str(model), "--prepared", prepared, *EVAL, "--output_dir", str(folder))
     return folder
 
 
@@ -72,10 +71,9 @@ def train_runtime(run: Path) -> float:
 
 def verdict(arm: Path, arm_eval: Path, control: Path, control_eval: Path) -> dict:
     """The rule's three readings of `arm` against `control`, and whether it is adopted."""
+    ids, _, _, hit = paired_hits(arm_eval, control_eval)
     a, b = read_scores(arm_eval), read_scores(control_eval)
-    ids = sorted(a.keys() & b.keys())
     hops = [i for i in ids if a[i]["type"] in MULTI_HOP]
-    hit = paired_difference([a[i]["hit@1"] for i in ids], [b[i]["hit@1"] for i in ids])
     false = paired_difference([a[i]["false_steps"] for i in hops], [b[i]["false_steps"] for i in hops])
     times = {"arm": train_runtime(arm), "control": train_runtime(control)}
     ratio = times["arm"] / times["control"]
