@@ -66,7 +66,10 @@ def evaluated(model: Path, folder: Path, prepared: str) -> Path:
 def train_runtime(run: Path) -> float:
     """TRL's `train_runtime` (seconds), logged once at the end of training to `metrics.jsonl`."""
     lines = (run / "metrics.jsonl").read_text().splitlines()
-    return next(r["train_runtime"] for r in map(json.loads, reversed(lines)) if "train_runtime" in r)
+    seconds = next((r["train_runtime"] for r in map(json.loads, reversed(lines)) if "train_runtime" in r), None)
+    if seconds is None:
+        raise SystemExit(f"{run / 'metrics.jsonl'} has no train_runtime: that training did not finish")
+    return seconds
 
 
 def verdict(arm: Path, arm_eval: Path, control: Path, control_eval: Path) -> dict:

@@ -6,6 +6,8 @@ import json
 import sys
 from pathlib import Path
 
+import pytest
+
 sys.path.insert(0, str(Path(__file__).parents[1] / "benchmarks"))
 import demo_rule  # noqa: E402
 
@@ -43,3 +45,10 @@ def test_the_switches_are_adopted_only_when_no_reading_is_worse_and_training_is_
 
 def test_the_fallback_drops_dynamic_sampling_and_nothing_else():
     assert demo_rule.NO_DS == demo_rule.V2[:-2] and "--dynamic_sampling" not in demo_rule.NO_DS
+
+
+def test_an_unfinished_training_is_named_not_timed(tmp_path):
+    run, _ = arm(tmp_path, "cpu-demo", 800.0, [("explicit", 1.0, 0)])
+    (run / "metrics.jsonl").write_text(json.dumps({"step": 1, "loss": 0.1}) + "\n")
+    with pytest.raises(SystemExit, match="did not finish"):
+        demo_rule.train_runtime(run)
