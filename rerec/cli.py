@@ -2,7 +2,7 @@
 
 Usage (copy-paste):
 
-    rerec demo                                                 # the main job on the embedded default (~29 min)
+    rerec demo                                                 # the main job on the embedded default (~31 min)
     rerec prepare --dataset ml-100k --out runs/ml100k          # catalog, graphs and the query benchmark
     rerec prepare --dataset ml-100k --out runs/ml100k --json   # ... and print summary.json
     rerec prepare --dataset custom --data_dir my_catalog/ --out runs/mine   # your own files (docs/data-format.md)
@@ -15,7 +15,8 @@ Usage (copy-paste):
     rerec retention --model_name_or_path runs/cpu-sft/final --output_dir runs/retention/sft  # general skills kept?
     rerec train --config cpu-demo                              # GRPO + QAS/PAS rewards + RAAE + curriculum
     rerec train --config cpu-demo --resume                     # continue after a crash or kill
-    rerec train --config cpu-demo --raae false --curriculum false --qas false --pas false   # vanilla GRPO
+    # vanilla GRPO: every ReRec component off, and the dynamic sampling cpu-demo turns on
+    rerec train --config cpu-demo --raae false --curriculum false --qas false --pas false --dynamic_sampling false
     rerec train --config my-run.yaml                           # any YAML file (presets: rerec/presets/)
     rerec recommend "films by the director of Jaws (1975)"      # ask the trained (else the base) model
     rerec recommend "a 90s comedy" --user 42 -k 5 --json       # for a known user, as JSON
@@ -49,7 +50,7 @@ NO_SPACE = (
 )
 # command: (module, function taking the command's own argv and returning the exit status, one-line help)
 COMMANDS = {
-    "demo": ("rerec.commands", "demo", "the main job: prepare, warm start, ReRec, evaluate, report (~28 min)"),
+    "demo": ("rerec.commands", "demo", "the main job: prepare, warm start, ReRec, evaluate, report (~31 min)"),
     "prepare": ("rerec.data.commands", "prepare", "build catalog, graphs and queries"),
     "sft": ("rerec.training.commands", "sft", "supervised warm start on KG-path rationales (--config cpu-sft)"),
     "train": ("rerec.training.commands", "train", "GRPO/ReRec fine-tuning (--config cpu-demo, or a YAML path)"),

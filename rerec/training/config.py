@@ -1,7 +1,7 @@
 """`rerec train` configuration: `ReRecConfig`, a `GRPOConfig` with ReRec's switches.
 
-Vanilla GRPO is ReRec with every component off (`--qas false --pas false --raae false --curriculum false`),
-everything else identical.
+Vanilla GRPO is ReRec with every component off (`--qas false --pas false --raae false --curriculum false`, and
+`--dynamic_sampling false` where a preset such as `cpu-demo` turns it on), everything else identical.
 """
 
 from __future__ import annotations
