@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from pathlib import Path
 
 import pytest
+
+from rerec.training.config import ReRecConfig
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "benchmarks"))
 import demo_rule  # noqa: E402
@@ -43,8 +46,14 @@ def test_the_switches_are_adopted_only_when_no_reading_is_worse_and_training_is_
     assert "| slow − cpu-demo | +0.000 [+0.000, +0.000] | -1.000 [-1.000, -1.000] | 1.25 | False |" in text
 
 
-def test_the_fallback_drops_dynamic_sampling_and_nothing_else():
-    assert demo_rule.NO_DS == demo_rule.V2[:-2] and "--dynamic_sampling" not in demo_rule.NO_DS
+def test_the_arms_set_every_switch_and_the_fallback_turns_off_dynamic_sampling_alone():
+    arms = {"shipped": demo_rule.SHIPPED, "v2": demo_rule.V2, "no_ds": demo_rule.NO_DS}
+    flags = {arm: dict(zip(argv[::2], argv[1::2], strict=True)) for arm, argv in arms.items()}
+    assert flags["shipped"].keys() == flags["v2"].keys()  # neither arm reads a switch from the preset
+    assert all(flags["shipped"][k] != flags["v2"][k] for k in flags["v2"])
+    assert flags["no_ds"] == {**flags["v2"], "--dynamic_sampling": "false"}
+    defaults = {f.name: f.default for f in dataclasses.fields(ReRecConfig)}  # cpu-demo as it shipped set none
+    assert all(str(defaults[k[2:]]).lower() == v for k, v in flags["shipped"].items())
 
 
 def test_an_unfinished_training_is_named_not_timed(tmp_path):
