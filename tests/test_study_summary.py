@@ -59,9 +59,10 @@ def test_summary_reads_the_goals_off_the_report(tmp_path, monkeypatch):
     assert summary["accuracy_tied_ratio"] == 0.4 and goals["zero_variance_ratio_on_accuracy_at_most_0.5"] is True
     assert summary["test_queries"] == 30 and set(summary["seeds"].values()) == {1}
     assert list(summary["seeds"]) == ["rerec", "grpo", "popularity", "bm25", "warm-start"]
-    assert (tmp_path / "out" / "report.md").is_file() and "| goal | holds |" in (
-        tmp_path / "out" / "summary.md"
-    ).read_text()
+    text = (tmp_path / "out" / "summary.md").read_text()
+    assert (tmp_path / "out" / "report.md").is_file() and "| goal | measured | holds |" in text
+    assert "| retention_not_below_warm_start | 35 vs warm start 33 passed | yes |" in text  # each goal's numbers
+    assert "| rollouts_to_grpo_final_at_most_0.6 | – (GRPO reaches its own final value at –) | – |" in text
 
 
 def test_single_seed_arms_are_paired_with_what_they_switch_off_beside_the_seed_gaps(tmp_path, monkeypatch):
