@@ -75,3 +75,28 @@ def test_report_draws_the_curves_of_several_methods(tmp_path):
     assert set(json.loads((tmp_path / "out" / "report.json").read_text())["curves"]) == {"grpo", "rerec"}
     with pytest.raises(ValueError, match="no curve.json"):
         write_report([tmp_path / "grpo-seed0"], tmp_path / "o2", ["hit@1"], "t", curve_folders=[tmp_path])
+
+
+def test_curve_points_carry_an_interval_over_the_queries_averaged_over_seeds(tmp_path):
+    from rerec.eval.curve import plot_curves, with_intervals
+    from rerec.eval.harness import SCORES
+
+    def checkpoint(run, step, hits):
+        folder = tmp_path / run / f"checkpoint-{step}"
+        folder.mkdir(parents=True)
+        rows = [{"id": f"q{i}", "hit@1": h, "reward": h / 2} for i, h in enumerate(hits)]
+        (folder / SCORES).write_text("".join(json.dumps(r) + "\n" for r in rows))
+
+    checkpoint("s0", 4, [1, 1, 0, 0])
+    checkpoint("s1", 4, [1, 0, 0, 0])  # per query over the seeds: 1, 0.5, 0, 0
+    checkpoint("s0", 8, [1] * 4)  # seed 1 has no step 8: one run reached it
+    mean = [{"step": 4, "runs": 2, "hit@1": 0.375, "reward": 0.1875}, {"step": 8, "runs": 1, "hit@1": 1.0}]
+    points = with_intervals(mean, [tmp_path / "s0", tmp_path / "s1"])
+    assert 0 <= points[0]["hit@1_low"] < 0.375 < points[0]["hit@1_high"] <= 0.75  # the mean of 1, 0.5, 0, 0
+    assert points[0]["reward_high"] == pytest.approx(points[0]["hit@1_high"] / 2)
+    assert points[1]["hit@1_low"] == points[1]["hit@1_high"] == 1.0  # all alike: no spread to resample
+    mean[1]["runs"] = 2  # a run said to reach the step kept no scores there: no interval rather than a wrong one
+    assert "hit@1_low" not in with_intervals(mean, [tmp_path / "s0", tmp_path / "s1"])[1]
+    curve = [p | {"rollouts": 64 * (i + 1), "reward": 0.5} for i, p in enumerate(points)]
+    plot_curves({"rerec": curve}, tmp_path / "curve.png")
+    assert (tmp_path / "curve.png").stat().st_size > 0

@@ -16,12 +16,14 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from rerec.eval.harness import EvalConfig
+from rerec.eval.harness import SCORES, EvalConfig, read_scores
+from rerec.eval.stats import mean_interval
 from rerec.training.checkpoints import complete_checkpoints
 from rerec.training.metrics_log import METRICS_FILE
 
 CURVE = "curve.json"
 METRICS = ("hit@1", "reward", "format")
+BANDED = ("hit@1", "reward")  # the plotted metrics, drawn with their 95% interval over the slice's queries
 
 
 def rollouts_by_step(run: Path) -> dict[int, int]:
@@ -80,13 +82,44 @@ def mean_curve(curves: list[list[dict]]) -> list[dict]:
     return out
 
 
+def with_intervals(points: list[dict], folders: list[Path]) -> list[dict]:
+    """A method's mean curve with a 95% bootstrap interval over the slice's queries at each point
+    (`<metric>_low`, `<metric>_high` for Hit@1 and reward), so that a wiggle of a few queries in 100 is not read as
+    learning. Each query's score is averaged over the runs first, as the report does for seeds. A point gets none
+    where a run that reached it kept no per-query scores or the runs were read on different queries."""
+    out = []
+    for point in points:
+        paths = [folder / f"checkpoint-{point['step']}" for folder in folders]
+        runs = [read_scores(path) for path in paths if (path / SCORES).is_file()]
+        if len(runs) != point["runs"] or any(run.keys() != runs[0].keys() for run in runs):
+            out.append(point)
+            continue
+        bands = {}
+        for metric in BANDED:
+            per_query = [statistics.fmean(run[query][metric] for run in runs) for query in runs[0]]
+            interval = mean_interval(per_query)
+            bands |= {f"{metric}_low": interval.low, f"{metric}_high": interval.high}
+        out.append(point | bands)
+    return out
+
+
 def rollouts_to_reach(points: list[dict], target: float, metric: str = "reward") -> float | None:
     """Rollouts consumed at the first checkpoint whose `metric` reaches `target`; None if none does."""
     return next((p["rollouts"] for p in points if p.get(metric) is not None and p[metric] >= target), None)
 
 
-def plot_panels(series: dict[str, tuple[list, list, list]], xlabel: str, ylabels: tuple[str, str], out: Path) -> None:
-    """Two panels side by side, one line per name in each: `series[name]` is (x, left y, right y)."""
+Band = tuple[list[float], list[float]]  # low and high at each x
+
+
+def plot_panels(
+    series: dict[str, tuple[list, list, list]],
+    xlabel: str,
+    ylabels: tuple[str, str],
+    out: Path,
+    bands: dict[str, tuple[Band | None, Band | None]] | None = None,
+) -> None:
+    """Two panels side by side, one line per name in each: `series[name]` is (x, left y, right y); `bands[name]`,
+    where given, shades an interval around the left and the right line."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -94,8 +127,11 @@ def plot_panels(series: dict[str, tuple[list, list, list]], xlabel: str, ylabels
 
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.4))
     for name, (xs, *ys) in series.items():
-        for ax, values in zip(axes, ys, strict=True):
-            ax.plot(xs, values, marker="o" if len(xs) <= 12 else None, label=name)
+        shades = (bands or {}).get(name, (None, None))
+        for ax, values, band in zip(axes, ys, shades, strict=True):
+            (line,) = ax.plot(xs, values, marker="o" if len(xs) <= 12 else None, label=name)
+            if band is not None:
+                ax.fill_between(xs, *band, color=line.get_color(), alpha=0.15, linewidth=0)
     for ax, label in zip(axes, ylabels, strict=True):
         ax.set_xlabel(xlabel)
         ax.set_ylabel(label)
@@ -108,11 +144,19 @@ def plot_panels(series: dict[str, tuple[list, list, list]], xlabel: str, ylabels
 
 def plot_curves(curves: dict[str, list[dict]], out: Path) -> None:
     """Held-out Hit@1 and reward against rollouts (against steps where a run did not record rollouts), one line
-    per run or method."""
+    per run or method, shaded by the points' intervals where every point has one (`with_intervals`)."""
     by_rollouts = all(p["rollouts"] is not None for points in curves.values() for p in points)
     x = "rollouts" if by_rollouts else "step"
     series = {
         name: ([p[x] for p in points], [p["hit@1"] for p in points], [p["reward"] for p in points])
         for name, points in curves.items()
     }
-    plot_panels(series, x, ("held-out hit@1", "held-out reward"), out)
+
+    def band(points: list[dict], metric: str) -> Band | None:
+        if not all(f"{metric}_low" in p for p in points):
+            return None
+        return [p[f"{metric}_low"] for p in points], [p[f"{metric}_high"] for p in points]
+
+    bands = {name: (band(points, "hit@1"), band(points, "reward")) for name, points in curves.items()}
+    labels = ("held-out hit@1 (95% interval over queries)", "held-out reward (95% interval)")
+    plot_panels(series, x, labels, out, bands)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from rerec.config import QUERY_TYPES
 from rerec.data.atomic import claim_folder
-from rerec.eval.curve import mean_curve, plot_curves, plot_panels, read_curve
+from rerec.eval.curve import mean_curve, plot_curves, plot_panels, read_curve, with_intervals
 from rerec.eval.harness import SCORES, SETTINGS, read_scores
 from rerec.eval.stats import PairedDifference, mean_interval, paired_difference, seeds_and_queries
 from rerec.machine import machine
@@ -340,11 +340,14 @@ def plot(metric: str, types: list[str], cells: dict[str, dict[str, Cell]], out: 
 
 
 def load_curves(folders: list[Path]) -> dict[str, list[dict]]:
-    """Learning curves (`rerec eval --checkpoints` folders), each method's seeds pooled into one mean curve."""
-    runs: dict[str, list[list[dict]]] = {}
+    """Learning curves (`rerec eval --checkpoints` folders), each method's seeds pooled into one mean curve with
+    its intervals over queries."""
+    runs: dict[str, list[Path]] = {}
     for folder in folders:
-        runs.setdefault(method_of(folder), []).append(read_curve(folder))
-    return {method: mean_curve(curves) for method, curves in runs.items()}
+        runs.setdefault(method_of(folder), []).append(folder)
+    return {
+        method: with_intervals(mean_curve([read_curve(f) for f in seeds]), seeds) for method, seeds in runs.items()
+    }
 
 
 def curve_lines(curves: dict[str, list[dict]]) -> list[str]:
@@ -353,16 +356,23 @@ def curve_lines(curves: dict[str, list[dict]]) -> list[str]:
         "## learning curves",
         "",
         "Each finished checkpoint evaluated on one fixed validation slice, greedy; a method's seeds averaged "
-        "(`runs`: how many reached the step). Plot: `learning_curve.png`.",
+        "(`runs`: how many reached the step), each query's score over them first; [95% interval over the slice's "
+        "queries]. Plot: `learning_curve.png`.",
         "",
         "| method | step | runs | rollouts | hit@1 | reward |",
         "|---|---|---|---|---|---|",
     ]
+
+    def cell(point: dict, metric: str) -> str:
+        if f"{metric}_low" not in point:
+            return f"{point[metric]:.3f}"
+        return f"{point[metric]:.3f} [{point[f'{metric}_low']:.3f}, {point[f'{metric}_high']:.3f}]"
+
     for method, points in curves.items():
         for p in points:
             rollouts = "–" if p["rollouts"] is None else f"{p['rollouts']:.0f}"
             lines.append(
-                f"| {method} | {p['step']} | {p['runs']} | {rollouts} | {p['hit@1']:.3f} | {p['reward']:.3f} |"
+                f"| {method} | {p['step']} | {p['runs']} | {rollouts} | {cell(p, 'hit@1')} | {cell(p, 'reward')} |"
             )
     return [*lines, ""]
 
