@@ -97,6 +97,10 @@ def test_curve_points_carry_an_interval_over_the_queries_averaged_over_seeds(tmp
     assert points[1]["hit@1_low"] == points[1]["hit@1_high"] == 1.0  # all alike: no spread to resample
     mean[1]["runs"] = 2  # a run said to reach the step kept no scores there: no interval rather than a wrong one
     assert "hit@1_low" not in with_intervals(mean, [tmp_path / "s0", tmp_path / "s1"])[1]
+    (tmp_path / "s0" / "checkpoint-8" / SCORES).write_text(json.dumps({"id": "q0", "hit@1": 1}) + "\n")  # no reward
+    mean[1]["runs"] = 1
+    older = with_intervals(mean, [tmp_path / "s0", tmp_path / "s1"])[1]
+    assert "reward_low" not in older and older["hit@1_low"] == 1.0  # a metric the scores lack gets no interval
     curve = [p | {"rollouts": 64 * (i + 1), "reward": 0.5} for i, p in enumerate(points)]
     plot_curves({"rerec": curve}, tmp_path / "curve.png")
     assert (tmp_path / "curve.png").stat().st_size > 0

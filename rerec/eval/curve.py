@@ -86,7 +86,8 @@ def with_intervals(points: list[dict], folders: list[Path]) -> list[dict]:
     """A method's mean curve with a 95% bootstrap interval over the slice's queries at each point
     (`<metric>_low`, `<metric>_high` for Hit@1 and reward), so that a wiggle of a few queries in 100 is not read as
     learning. Each query's score is averaged over the runs first, as the report does for seeds. A point gets none
-    where a run that reached it kept no per-query scores or the runs were read on different queries."""
+    where a run that reached it kept no per-query scores or the runs were read on different queries, and a metric
+    none where a score lacks it."""
     out = []
     for point in points:
         paths = [folder / f"checkpoint-{point['step']}" for folder in folders]
@@ -96,8 +97,10 @@ def with_intervals(points: list[dict], folders: list[Path]) -> list[dict]:
             continue
         bands = {}
         for metric in BANDED:
-            per_query = [statistics.fmean(run[query][metric] for run in runs) for query in runs[0]]
-            interval = mean_interval(per_query)
+            values = [[run[query].get(metric) for run in runs] for query in runs[0]]
+            if any(v is None for per_run in values for v in per_run):
+                continue
+            interval = mean_interval([statistics.fmean(per_run) for per_run in values])
             bands |= {f"{metric}_low": interval.low, f"{metric}_high": interval.high}
         out.append(point | bands)
     return out
