@@ -290,10 +290,13 @@ def measured(s: dict) -> dict[str, str]:
         return "–" if x is None else format(x, fmt)
 
     def versus(v: dict) -> str:
-        return "; ".join(
-            f"{kind} {num(d['rerec'])} vs {d['best_baseline_name']} {num(d['best_baseline'])}"
-            f"{'' if d['diff_ci'] is None else ' [{:+.3f}, {:+.3f}]'.format(*d['diff_ci'])}"
-            for kind, d in v.items()
+        return (
+            "; ".join(
+                f"{kind} {num(d['rerec'])} vs {d['best_baseline_name']} {num(d['best_baseline'])}"
+                f"{'' if d['diff_ci'] is None else ' [{:+.3f}, {:+.3f}]'.format(*d['diff_ci'])}"
+                for kind, d in v.items()
+            )
+            or "–"
         )
 
     head, steps, keep = s["rerec_minus_grpo_multihop"], s["false_step_share"], s["retention"]
@@ -313,7 +316,8 @@ def measured(s: dict) -> dict[str, str]:
         f"({num(zero.get(rerec))} / {num(zero.get(grpo))})",
         "zero_variance_ratio_on_accuracy_at_most_0.5": f"{num(s['accuracy_tied_ratio'])} "
         f"({num(tied.get(rerec))} / {num(tied.get(grpo))})",
-        "retention_not_below_warm_start": f"{keep['rerec']} vs warm start {keep['warm_start']} passed",
+        "retention_not_below_warm_start": f"{num(keep['rerec'], 'd')} vs warm start "
+        f"{num(keep['warm_start'], 'd')} passed",
     }
 
 
