@@ -78,8 +78,9 @@ def test_report_draws_the_curves_of_several_methods(tmp_path):
 
 
 def test_curve_points_carry_an_interval_over_the_queries_averaged_over_seeds(tmp_path):
-    from rerec.eval.curve import plot_curves, with_intervals
+    from rerec.eval.curve import plot_curves
     from rerec.eval.harness import SCORES
+    from rerec.eval.report import with_intervals
 
     def checkpoint(run, step, hits):
         folder = tmp_path / run / f"checkpoint-{step}"

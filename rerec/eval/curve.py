@@ -16,14 +16,12 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from rerec.eval.harness import SCORES, EvalConfig, read_scores
-from rerec.eval.stats import mean_interval
+from rerec.eval.harness import EvalConfig
 from rerec.training.checkpoints import complete_checkpoints
 from rerec.training.metrics_log import METRICS_FILE
 
 CURVE = "curve.json"
 METRICS = ("hit@1", "reward", "format")
-BANDED = ("hit@1", "reward")  # the plotted metrics, drawn with their 95% interval over the slice's queries
 
 
 def rollouts_by_step(run: Path) -> dict[int, int]:
@@ -82,30 +80,6 @@ def mean_curve(curves: list[list[dict]]) -> list[dict]:
     return out
 
 
-def with_intervals(points: list[dict], folders: list[Path]) -> list[dict]:
-    """A method's mean curve with a 95% bootstrap interval over the slice's queries at each point
-    (`<metric>_low`, `<metric>_high` for Hit@1 and reward), so that a wiggle of a few queries in 100 is not read as
-    learning. Each query's score is averaged over the runs first, as the report does for seeds. A point gets none
-    where a run that reached it kept no per-query scores or the runs were read on different queries, and a metric
-    none where a score lacks it."""
-    out = []
-    for point in points:
-        paths = [folder / f"checkpoint-{point['step']}" for folder in folders]
-        runs = [read_scores(path) for path in paths if (path / SCORES).is_file()]
-        if len(runs) != point["runs"] or any(run.keys() != runs[0].keys() for run in runs):
-            out.append(point)
-            continue
-        bands = {}
-        for metric in BANDED:
-            values = [[run[query].get(metric) for run in runs] for query in runs[0]]
-            if any(v is None for per_run in values for v in per_run):
-                continue
-            interval = mean_interval([statistics.fmean(per_run) for per_run in values])
-            bands |= {f"{metric}_low": interval.low, f"{metric}_high": interval.high}
-        out.append(point | bands)
-    return out
-
-
 def rollouts_to_reach(points: list[dict], target: float, metric: str = "reward") -> float | None:
     """Rollouts consumed at the first checkpoint whose `metric` reaches `target`; None if none does."""
     return next((p["rollouts"] for p in points if p.get(metric) is not None and p[metric] >= target), None)
@@ -147,7 +121,7 @@ def plot_panels(
 
 def plot_curves(curves: dict[str, list[dict]], out: Path) -> None:
     """Held-out Hit@1 and reward against rollouts (against steps where a run did not record rollouts), one line
-    per run or method, shaded by the points' intervals where every point has one (`with_intervals`)."""
+    per run or method, shaded by the points' intervals where every point has one (`report.with_intervals`)."""
     by_rollouts = all(p["rollouts"] is not None for points in curves.values() for p in points)
     x = "rollouts" if by_rollouts else "step"
     series = {

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from rerec.config import QUERY_TYPES
 from rerec.data.atomic import claim_folder
-from rerec.eval.curve import mean_curve, plot_curves, plot_panels, read_curve, with_intervals
+from rerec.eval.curve import mean_curve, plot_curves, plot_panels, read_curve
 from rerec.eval.harness import SCORES, SETTINGS, read_scores
 from rerec.eval.stats import PairedDifference, mean_interval, paired_difference, seeds_and_queries
 from rerec.machine import machine
@@ -337,6 +337,31 @@ def plot(metric: str, types: list[str], cells: dict[str, dict[str, Cell]], out: 
     fig.tight_layout()
     fig.savefig(out, dpi=110)
     plt.close(fig)
+
+
+BANDED = ("hit@1", "reward")  # the curves' plotted metrics, drawn with their 95% interval over the slice's queries
+
+
+def with_intervals(points: list[dict], folders: list[Path]) -> list[dict]:
+    """A method's mean curve with a 95% bootstrap interval over the slice's queries at each point
+    (`<metric>_low`, `<metric>_high` for Hit@1 and reward), so that a wiggle of a few queries in 100 is not read as
+    learning. Each query's score is averaged over the runs first (`query_values`, as for the tables' seeds). A
+    point gets none where a run that reached it kept no per-query scores or the runs were read on different
+    queries, and a metric none where a score lacks it."""
+    out = []
+    for point in points:
+        paths = [folder / f"checkpoint-{point['step']}" for folder in folders]
+        rs = [{"scores": read_scores(path)} for path in paths if (path / SCORES).is_file()]
+        if len(rs) != point["runs"] or any(r["scores"].keys() != rs[0]["scores"].keys() for r in rs):
+            out.append(point)
+            continue
+        bands = {}
+        for metric in BANDED:
+            if (values := query_values(rs, metric, "all")) is not None:
+                interval = mean_interval(list(values.values()))
+                bands |= {f"{metric}_low": interval.low, f"{metric}_high": interval.high}
+        out.append(point | bands)
+    return out
 
 
 def load_curves(folders: list[Path]) -> dict[str, list[dict]]:
