@@ -11,6 +11,7 @@ curve resumes where it stopped.
 from __future__ import annotations
 
 import json
+import math
 import statistics
 from collections.abc import Callable
 from dataclasses import replace
@@ -102,7 +103,8 @@ def plot_panels(
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 2, figsize=(9, 3.4))
+    legend_rows = math.ceil(len(series) / 5)
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.4 + 0.2 * legend_rows), layout="constrained")
     for name, (xs, *ys) in series.items():
         shades = (bands or {}).get(name, (None, None))
         for ax, values, band in zip(axes, ys, shades, strict=True):
@@ -113,8 +115,9 @@ def plot_panels(
         ax.set_xlabel(xlabel)
         ax.set_ylabel(label)
         ax.grid(alpha=0.3)
-    axes[0].legend(fontsize=7)
-    fig.tight_layout()
+    # below both panels: inside one, a legend of many runs hides the lines it names
+    handles, names = axes[0].get_legend_handles_labels()
+    fig.legend(handles, names, loc="outside lower center", ncol=max(1, min(5, len(series))), fontsize=7)
     fig.savefig(out, dpi=110)
     plt.close(fig)
 
